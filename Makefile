@@ -1,0 +1,88 @@
+# enrich — plain GNU make. `make` builds ./enrich; `make check` installs what
+# is missing, then runs every test against a normal and a sanitizer build.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+
+PKGS = libcurl libcjson
+# Lazy (=): pkg-config runs when a recipe needs it, after deps are installed.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
+WARN = -std=gnu11 -Wall -Wextra -Werror
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) $(CFLAGS)
+SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+LIB_SRC = $(wildcard lib/*.c)
+CMD_SRC = $(wildcard cmd/*.c)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+HEADERS = $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
+
+# Each build variant lives in its own directory: build/ and build/asan/.
+define variant
+$(1)/lib/%.o: lib/%.c $$(HEADERS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+$(1)/cmd/%.o: cmd/%.c $$(HEADERS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+$(1)/libenrich.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRC))
+	$$(AR) rcs $$@ $$^
+$(1)/enrich: $$(patsubst %.c,$(1)/%.o,$$(CMD_SRC)) $(1)/libenrich.a
+	$$(CC) $$(ALL_CFLAGS) $(2) $$^ -o $$@ $$(LDFLAGS) $$(PKG_LIBS)
+$(1)/unit/%: tests/unit/%.c $(1)/libenrich.a $$(HEADERS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $(2) -Itests/unit $$< $(1)/libenrich.a -o $$@ $$(LDFLAGS) $$(PKG_LIBS)
+endef
+
+$(eval $(call variant,build,))
+$(eval $(call variant,build/asan,$(SAN_FLAGS)))
+
+UNITS = $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
+ASAN_UNITS = $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+
+.PHONY: all check test test-normal test-asan demo bench install uninstall clean format deps
+
+all: enrich
+
+enrich: build/enrich
+	cp $< $@
+
+tests/mock/mockd: tests/mock/mockd.c
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -pthread $< -o $@
+
+deps:
+	@sh scripts/deps.sh
+
+check: deps
+	$(MAKE) test
+
+test: enrich tests/mock/mockd $(UNITS) build/asan/enrich $(ASAN_UNITS)
+	sh tests/run.sh
+
+test-normal: enrich tests/mock/mockd $(UNITS)
+	ENRICH_VARIANTS=normal sh tests/run.sh
+
+demo: deps
+	$(MAKE) enrich tests/mock/mockd
+	sh scripts/demo.sh
+
+bench: enrich tests/mock/mockd
+	sh scripts/bench.sh
+
+install: enrich
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 enrich $(DESTDIR)$(BINDIR)/enrich
+	install -m 644 man/enrich.1 $(DESTDIR)$(MANDIR)/man1/enrich.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/enrich $(DESTDIR)$(MANDIR)/man1/enrich.1
+
+clean:
+	rm -rf build enrich tests/mock/mockd
+
+format:
+	clang-format -i lib/*.c lib/*.h cmd/*.c cmd/*.h tests/unit/*.c tests/unit/*.h tests/mock/*.c

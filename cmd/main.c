@@ -1,0 +1,73 @@
+/* enrich: wiring only. Parse options, set up signals, run the library, turn
+ * its status into an exit status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "enrich.h"
+#include "options.h"
+
+static int signal_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (write(signal_pipe[1], &b, 1) < 0) {
+        /* The pipe is full of signals already: nothing more to say. */
+    }
+    errno = saved;
+}
+
+static int setup_signals(void)
+{
+    /* EPIPE is handled where writes happen; a signal would kill us mid-record. */
+    signal(SIGPIPE, SIG_IGN);
+    if (pipe2(signal_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+        return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGINT, &sa, NULL) | sigaction(SIGTERM, &sa, NULL);
+}
+
+static void print_message(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "enrich: %s\n", line);
+}
+
+int main(int argc, char **argv)
+{
+    struct enrich_options o;
+    enrich_options_init(&o);
+    enum cli_result cli = cli_parse(argc, argv, &o);
+    if (cli != CLI_RUN) {
+        cli_free(&o);
+        return cli == CLI_DONE ? 0 : 2;
+    }
+    if (setup_signals() < 0) {
+        perror("enrich: signals");
+        return 3;
+    }
+    if (!o.output_path && isatty(1))
+        o.line_buffered = 1;
+    o.signal_fd = signal_pipe[0];
+    o.message = print_message;
+    int sig = 0;
+    enum enrich_status st = enrich_run(&o, &sig);
+    cli_free(&o);
+    switch (st) {
+    case ENRICH_OK: return 0;
+    case ENRICH_SOME_FAILED: return 1;
+    case ENRICH_USAGE: return 2;
+    case ENRICH_ABORTED: return 3;
+    case ENRICH_BROKEN_PIPE: return 141;
+    case ENRICH_INTERRUPTED: return 128 + sig;
+    }
+    return 3;
+}

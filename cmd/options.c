@@ -1,0 +1,239 @@
+/* Option parsing for enrich; see options.h. The table below is the single
+ * source of truth for the options that exist. */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_OK = 256,
+    OPT_ERROR_INTO,
+    OPT_ON_ERROR,
+    OPT_ATTEMPT_TIMEOUT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_ORDERED,
+    OPT_ALLOW_MISSING,
+    OPT_DRY_RUN,
+    OPT_LINE_BUFFERED,
+    OPT_LIST_OPTIONS,
+};
+
+struct cli_option {
+    const char *name;
+    int has_arg;
+    int val; /* the short letter, or an OPT_ id */
+    const char *arg;
+    const char *help;
+};
+
+static const struct cli_option table[] = {
+    {"url", required_argument, 'u', "TEMPLATE", "RFC 6570 URL template over record paths (required)"},
+    {"method", required_argument, 'X', "METHOD", "HTTP method (default GET)"},
+    {"header", required_argument, 'H', "'NAME: VALUE'", "add a header; {path} in VALUE is substituted"},
+    {"into", required_argument, 'i', "PATH", "where the response goes (default response)"},
+    {"ok", required_argument, OPT_OK, "LIST", "statuses that succeed, e.g. 2xx,404 (default 2xx)"},
+    {"allow-missing", no_argument, OPT_ALLOW_MISSING, NULL,
+     "omit missing template variables instead of failing the record"},
+    {"location", no_argument, 'L', NULL, "follow redirects (http and https only)"},
+    {"capacity", required_argument, 'c', "N", "most records held at once (default 100)"},
+    {"ordered", no_argument, OPT_ORDERED, NULL, "write records in input order (default)"},
+    {"unordered", no_argument, 'U', NULL, "write records as they complete"},
+    {"timeout", required_argument, 't', "DUR", "deadline for a whole record (default 30s)"},
+    {"attempt-timeout", required_argument, OPT_ATTEMPT_TIMEOUT, "DUR", "deadline for one attempt"},
+    {"connect-timeout", required_argument, OPT_CONNECT_TIMEOUT, "DUR",
+     "deadline for connecting (fails as connect)"},
+    {"on-error", required_argument, OPT_ON_ERROR, "keep|drop|fail",
+     "what to do with a failed record (default keep)"},
+    {"error-into", required_argument, OPT_ERROR_INTO, "PATH",
+     "where the error object goes (default error)"},
+    {"errors", required_argument, 'e', "FILE", "append every failed input line to FILE"},
+    {"output", required_argument, 'o', "FILE", "write to FILE instead of stdout"},
+    {"line-buffered", no_argument, OPT_LINE_BUFFERED, NULL, "flush after every record"},
+    {"dry-run", no_argument, OPT_DRY_RUN, NULL, "print the requests as NDJSON, send nothing"},
+    {"verbose", no_argument, 'v', NULL, "one line on stderr per attempt"},
+    {"help", no_argument, 'h', NULL, "show this help and exit"},
+    {"version", no_argument, 'V', NULL, "show the version and exit"},
+};
+
+#define NOPTIONS (sizeof(table) / sizeof(table[0]))
+
+void cli_help(FILE *f)
+{
+    fputs("Usage: enrich --url TEMPLATE [OPTION]... [FILE]...\n"
+          "Read NDJSON records from FILEs (or stdin), make one HTTP request per record,\n"
+          "many at once, and write each record with the response merged in.\n\n",
+          f);
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct cli_option *c = &table[i];
+        char left[64];
+        int n = c->val < 256 ? snprintf(left, sizeof(left), "  -%c, --%s", c->val, c->name)
+                             : snprintf(left, sizeof(left), "      --%s", c->name);
+        if (c->arg)
+            snprintf(left + n, sizeof(left) - (size_t)n, " %s", c->arg);
+        fprintf(f, "%-36s %s\n", left, c->help);
+    }
+    fputs("\nDUR is 250ms, 2s, 1.5m, 1h, or a number of seconds.\n"
+          "Exit status: 0 all records succeeded, 1 some failed, 2 usage error,\n"
+          "3 aborted, 141 output closed, 130/143 interrupted. See enrich(1).\n",
+          f);
+}
+
+void cli_list_options(FILE *f)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        fprintf(f, "%s\n", table[i].name);
+}
+
+static int usage(const char *fmt, const char *a, const char *b)
+{
+    fputs("enrich: ", stderr);
+    fprintf(stderr, fmt, a, b);
+    fputs("\nTry 'enrich --help' for more information.\n", stderr);
+    return -1;
+}
+
+static int parse_count(const char *name, const char *text, size_t *out)
+{
+    errno = 0;
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    if (errno || *end || end == text || v < 1 || v > 1000000)
+        return usage("--%s: expected a number from 1 to 1000000, got '%s'", name, text);
+    *out = (size_t)v;
+    return 0;
+}
+
+static int parse_duration(const char *name, const char *text, long *ms)
+{
+    if (enrich_parse_duration(text, ms) < 0 || *ms <= 0)
+        return usage("--%s: expected a duration like 250ms, 2s, 1.5m or 1h, got '%s'", name, text);
+    return 0;
+}
+
+static int valid_path(const char *p)
+{
+    if (!*p || *p == '.' || p[strlen(p) - 1] == '.' || strstr(p, ".."))
+        return 0;
+    return 1;
+}
+
+static int parse_method(const char *text)
+{
+    for (const char *p = text; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-' || *p == '_'))
+            return usage("--method: not a valid HTTP method: '%s'%s", text, "");
+    return *text ? 0 : usage("--method: empty%s%s", "", "");
+}
+
+static int apply(struct enrich_options *o, int val, const char *arg)
+{
+    switch (val) {
+    case 'u': o->url = arg; return 0;
+    case 'X': o->method = arg; return parse_method(arg);
+    case 'H': o->headers[o->nheaders++] = arg; return 0;
+    case 'i':
+        o->into = arg;
+        return valid_path(arg) ? 0 : usage("--into: not a valid path: '%s'%s", arg, "");
+    case OPT_ERROR_INTO:
+        o->error_into = arg;
+        return valid_path(arg) ? 0 : usage("--error-into: not a valid path: '%s'%s", arg, "");
+    case OPT_OK:
+        if (enrich_parse_ok(arg, &o->ok) < 0)
+            return usage("--ok: expected a list like 2xx,404, got '%s'%s", arg, "");
+        return 0;
+    case OPT_ALLOW_MISSING: o->allow_missing = 1; return 0;
+    case 'L': o->follow_redirects = 1; return 0;
+    case 'c': return parse_count("capacity", arg, &o->capacity);
+    case OPT_ORDERED: o->unordered = 0; return 0;
+    case 'U': o->unordered = 1; return 0;
+    case 't': return parse_duration("timeout", arg, &o->timeout_ms);
+    case OPT_ATTEMPT_TIMEOUT: return parse_duration("attempt-timeout", arg, &o->attempt_timeout_ms);
+    case OPT_CONNECT_TIMEOUT: return parse_duration("connect-timeout", arg, &o->connect_timeout_ms);
+    case OPT_ON_ERROR:
+        if (strcmp(arg, "keep") == 0)
+            o->on_error = ENRICH_KEEP;
+        else if (strcmp(arg, "drop") == 0)
+            o->on_error = ENRICH_DROP;
+        else if (strcmp(arg, "fail") == 0)
+            o->on_error = ENRICH_FAIL;
+        else
+            return usage("--on-error: expected keep, drop or fail, got '%s'%s", arg, "");
+        return 0;
+    case 'e': o->errors_path = arg; return 0;
+    case 'o': o->output_path = arg; return 0;
+    case OPT_LINE_BUFFERED: o->line_buffered = 1; return 0;
+    case OPT_DRY_RUN: o->dry_run = 1; return 0;
+    case 'v': o->verbose = 1; return 0;
+    default: return usage("unknown option%s%s", "", "");
+    }
+}
+
+/* getopt_long's tables, built from ours. */
+static void build_getopt(struct option *longs, char *shorts)
+{
+    size_t s = 0;
+    shorts[s++] = '+'; /* options end at the first FILE, as POSIX says */
+    shorts[s++] = ':'; /* report a missing argument distinctly */
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        longs[i] = (struct option){table[i].name, table[i].has_arg, NULL, table[i].val};
+        if (table[i].val < 256) {
+            shorts[s++] = (char)table[i].val;
+            if (table[i].has_arg == required_argument)
+                shorts[s++] = ':';
+        }
+    }
+    longs[NOPTIONS] = (struct option){"list-options", no_argument, NULL, OPT_LIST_OPTIONS};
+    longs[NOPTIONS + 1] = (struct option){0, 0, 0, 0};
+    shorts[s] = '\0';
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
+{
+    struct option longs[NOPTIONS + 2];
+    char shorts[2 * NOPTIONS + 3];
+    build_getopt(longs, shorts);
+    o->headers = calloc((size_t)argc + 1, sizeof(char *));
+    o->inputs = calloc((size_t)argc + 1, sizeof(char *));
+    if (!o->headers || !o->inputs) {
+        fputs("enrich: out of memory\n", stderr);
+        return CLI_USAGE;
+    }
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        if (c == 'h') {
+            cli_help(stdout);
+            return CLI_DONE;
+        }
+        if (c == 'V') {
+            printf("enrich %s (%s)\n", ENRICH_VERSION, enrich_curl_version());
+            return CLI_DONE;
+        }
+        if (c == OPT_LIST_OPTIONS) {
+            cli_list_options(stdout);
+            return CLI_DONE;
+        }
+        if (c == ':')
+            return usage("%s: missing argument%s", argv[optind - 1], ""), CLI_USAGE;
+        if (c == '?')
+            return usage("unknown option '%s'%s", argv[optind - 1], ""), CLI_USAGE;
+        if (apply(o, c, optarg) < 0)
+            return CLI_USAGE;
+    }
+    for (int i = optind; i < argc; i++)
+        o->inputs[o->ninputs++] = argv[i];
+    if (!o->url)
+        return usage("--url is required%s%s", "", ""), CLI_USAGE;
+    return CLI_RUN;
+}
+
+void cli_free(struct enrich_options *o)
+{
+    free((void *)o->headers);
+    free((void *)o->inputs);
+    o->headers = NULL;
+    o->inputs = NULL;
+}

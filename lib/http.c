@@ -1,0 +1,265 @@
+/* The HTTP engine; see http.h. Easy handles are created lazily, one per
+ * slot, and reused, so a long run allocates them at most capacity times. */
+#include "http.h"
+
+#include <curl/curl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "enrich.h"
+#include <string.h>
+
+struct transfer {
+    CURL *easy;
+    struct curl_slist *headers; /* this request's own list; freed after removal */
+    struct buf body;
+    char errbuf[CURL_ERROR_SIZE];
+    long timeout_ms; /* this attempt's budget */
+    int active;
+    int too_large;
+};
+
+struct http {
+    CURLM *multi;
+    struct http_config cfg;
+    struct curl_slist *common_headers;
+    struct transfer *transfers;
+    size_t in_flight;
+    char message[CURL_ERROR_SIZE + 64];
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *userdata)
+{
+    struct transfer *t = userdata;
+    size_t len = size * n;
+    if (buf_append(&t->body, p, len) < 0) {
+        t->too_large = 1;
+        return 0; /* libcurl aborts the transfer with CURLE_WRITE_ERROR */
+    }
+    return len;
+}
+
+static struct curl_slist *slist_from(const char *const *lines, size_t n, int *failed)
+{
+    struct curl_slist *list = NULL;
+    *failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *next = curl_slist_append(list, lines[i]);
+        if (!next) {
+            curl_slist_free_all(list);
+            *failed = 1;
+            return NULL;
+        }
+        list = next;
+    }
+    return list;
+}
+
+struct http *http_new(const struct http_config *cfg)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return NULL;
+    struct http *h = calloc(1, sizeof(*h));
+    if (!h)
+        goto fail;
+    h->cfg = *cfg;
+    h->transfers = calloc(cfg->slots, sizeof(*h->transfers));
+    h->multi = curl_multi_init();
+    if (!h->transfers || !h->multi)
+        goto fail;
+    for (size_t i = 0; i < cfg->slots; i++)
+        buf_init(&h->transfers[i].body, cfg->max_body);
+    int failed;
+    h->common_headers = slist_from(cfg->headers, cfg->nheaders, &failed);
+    if (failed)
+        goto fail;
+    return h;
+fail:
+    http_free(h);
+    curl_global_cleanup();
+    return NULL;
+}
+
+void http_free(struct http *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; h->transfers && i < h->cfg.slots; i++) {
+        struct transfer *t = &h->transfers[i];
+        if (t->active)
+            curl_multi_remove_handle(h->multi, t->easy);
+        if (t->easy)
+            curl_easy_cleanup(t->easy);
+        curl_slist_free_all(t->headers);
+        buf_free(&t->body);
+    }
+    if (h->multi)
+        curl_multi_cleanup(h->multi);
+    curl_slist_free_all(h->common_headers);
+    free(h->transfers);
+    free(h);
+    curl_global_cleanup();
+}
+
+/* Options that never change between requests are set once per handle. */
+static CURL *easy_new(struct http *h, struct transfer *t)
+{
+    CURL *e = curl_easy_init();
+    if (!e)
+        return NULL;
+    const char *method = h->cfg.method;
+    int ok = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_WRITEDATA, t) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+             /* The URL goes out exactly as expanded: no dot-segment removal. */
+             curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (long)h->cfg.follow_redirects) ==
+                 CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_USERAGENT, "enrich/" ENRICH_VERSION) == CURLE_OK;
+    if (ok && h->cfg.connect_timeout_ms > 0)
+        ok = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms) == CURLE_OK;
+    if (ok && method && strcmp(method, "GET") != 0) {
+        if (strcmp(method, "HEAD") == 0)
+            ok = curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
+        else
+            ok = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
+    }
+    if (!ok) {
+        curl_easy_cleanup(e);
+        return NULL;
+    }
+    return e;
+}
+
+int http_start(struct http *h, size_t slot, const char *url, const char *const *headers,
+               size_t nheaders, long timeout_ms)
+{
+    struct transfer *t = &h->transfers[slot];
+    if (!t->easy && !(t->easy = easy_new(h, t)))
+        return -1;
+    buf_reset(&t->body);
+    t->too_large = 0;
+    t->errbuf[0] = '\0';
+    t->timeout_ms = timeout_ms;
+    curl_slist_free_all(t->headers);
+    t->headers = NULL;
+    if (headers) {
+        int failed;
+        t->headers = slist_from(headers, nheaders, &failed);
+        if (failed)
+            return -1;
+    }
+    struct curl_slist *list = headers ? t->headers : h->common_headers;
+    if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK ||
+        curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
+        curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L) !=
+            CURLE_OK ||
+        curl_easy_setopt(t->easy, CURLOPT_PRIVATE, (void *)t) != CURLE_OK)
+        return -1;
+    if (curl_multi_add_handle(h->multi, t->easy) != CURLM_OK)
+        return -1;
+    t->active = 1;
+    h->in_flight++;
+    return 0;
+}
+
+void http_cancel(struct http *h, size_t slot)
+{
+    struct transfer *t = &h->transfers[slot];
+    if (!t->active)
+        return;
+    curl_multi_remove_handle(h->multi, t->easy);
+    t->active = 0;
+    h->in_flight--;
+}
+
+size_t http_in_flight(const struct http *h)
+{
+    return h->in_flight;
+}
+
+int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int timeout_ms)
+{
+    struct curl_waitfd extra[4];
+    if (nfds > 4)
+        nfds = 4;
+    for (size_t i = 0; i < nfds; i++) {
+        extra[i].fd = fds[i];
+        extra[i].events = CURL_WAIT_POLLIN;
+        extra[i].revents = 0;
+    }
+    int numfds = 0;
+    if (curl_multi_poll(h->multi, extra, (unsigned)nfds, timeout_ms, &numfds) != CURLM_OK)
+        return -1;
+    for (size_t i = 0; i < nfds; i++)
+        revents[i] = extra[i].revents;
+    int running;
+    return curl_multi_perform(h->multi, &running) == CURLM_OK ? 0 : -1;
+}
+
+static enum http_outcome classify(const struct http *h, CURLcode rc, struct transfer *t)
+{
+    curl_off_t connect_us = 0;
+    switch (rc) {
+    case CURLE_OK:
+        return HTTP_DONE;
+    case CURLE_OPERATION_TIMEDOUT:
+        curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+        /* libcurl words both the same way while connecting; the connect
+         * timeout fired if it was the tighter of the two budgets. */
+        if (connect_us == 0 && h->cfg.connect_timeout_ms > 0 &&
+            h->cfg.connect_timeout_ms < t->timeout_ms)
+            return HTTP_CONNECT_TIMEOUT;
+        return HTTP_TIMEOUT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+        return HTTP_CONNECT;
+    default:
+        return HTTP_BAD_RESPONSE;
+    }
+}
+
+int http_next_done(struct http *h, struct http_result *res)
+{
+    int left;
+    CURLMsg *msg;
+    while ((msg = curl_multi_info_read(h->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        /* The message dies with the removal below: copy what we need first. */
+        CURL *easy = msg->easy_handle;
+        CURLcode rc = msg->data.result;
+        struct transfer *t = NULL;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+        memset(res, 0, sizeof(*res));
+        res->slot = (size_t)(t - h->transfers);
+        res->outcome = classify(h, rc, t);
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &res->status);
+        curl_off_t us = 0;
+        curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);
+        res->ms = (double)us / 1000.0;
+        if (t->too_large)
+            snprintf(h->message, sizeof(h->message), "response body over %zu bytes",
+                     h->cfg.max_body);
+        else
+            snprintf(h->message, sizeof(h->message), "%s",
+                     t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+        res->message = h->message;
+        res->body = &t->body;
+        curl_multi_remove_handle(h->multi, easy);
+        t->active = 0;
+        h->in_flight--;
+        return 1;
+    }
+    return 0;
+}

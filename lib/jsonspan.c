@@ -1,0 +1,574 @@
+/* Spans of JSON text: find where values start and end, look members up and
+ * decode, quote and minify strings, all on the caller's bytes and without
+ * allocating. Every scan is bounded by an explicit end pointer, because the
+ * input lines are not NUL-terminated and may be malformed. */
+#include "jsonspan.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static int is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Undo a partly written result: buf appends are atomic one by one, but our
+ * functions append many pieces and promise all or nothing. */
+static void out_truncate(struct buf *out, size_t len)
+{
+    out->len = len;
+    if (out->data)
+        out->data[len] = '\0';
+}
+
+const char *jspan_skip_ws(const char *p, const char *end)
+{
+    while (p < end && is_ws(*p))
+        p++;
+    return p;
+}
+
+/* p is just past an opening quote. Returns the byte after the closing quote,
+ * or NULL if there is none before end. memchr finds candidate quotes fast;
+ * a quote preceded by an odd run of backslashes is escaped. Each run is
+ * counted once, so this stays linear. */
+static const char *scan_string(const char *p, const char *end)
+{
+    const char *start = p;
+    while (p < end) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (!q)
+            return NULL;
+        size_t backslashes = 0;
+        for (const char *b = q; b > start && b[-1] == '\\'; b--)
+            backslashes++;
+        if (backslashes % 2 == 0)
+            return q + 1;
+        p = q + 1;
+    }
+    return NULL;
+}
+
+static const char *scan_digits(const char *p, const char *end)
+{
+    if (p >= end || !is_digit(*p))
+        return NULL;
+    while (p < end && is_digit(*p))
+        p++;
+    return p;
+}
+
+/* The JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static const char *scan_number(const char *p, const char *end)
+{
+    if (p < end && *p == '-')
+        p++;
+    if (p < end && *p == '0')
+        p++;
+    else if (!(p = scan_digits(p, end)))
+        return NULL;
+    if (p < end && *p == '.' && !(p = scan_digits(p + 1, end)))
+        return NULL;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        p = scan_digits(p, end);
+    }
+    return p;
+}
+
+/* p is at '{' or '['. Depth counting suffices for text cJSON accepted; the
+ * outermost closer is still checked so a stray mismatch is not taken as a
+ * container. Returns the byte after the closer, or NULL. */
+static const char *scan_container(const char *p, const char *end)
+{
+    char open = *p;
+    size_t depth = 0;
+    while (p < end) {
+        char c = *p++;
+        if (c == '"') {
+            if (!(p = scan_string(p, end)))
+                return NULL;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            return c == (open == '{' ? '}' : ']') ? p : NULL;
+        }
+    }
+    return NULL;
+}
+
+static const char *scan_literal(const char *p, const char *end, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(end - p) < n || memcmp(p, word, n) != 0)
+        return NULL;
+    return p + n;
+}
+
+int jspan_value(const char *p, const char *end, struct jspan *out)
+{
+    p = jspan_skip_ws(p, end);
+    if (p >= end)
+        return -1;
+    const char *e;
+    enum jtype type;
+    switch (*p) {
+    case '"':
+        e = scan_string(p + 1, end), type = J_STRING;
+        break;
+    case '{':
+        e = scan_container(p, end), type = J_OBJECT;
+        break;
+    case '[':
+        e = scan_container(p, end), type = J_ARRAY;
+        break;
+    case 't':
+        e = scan_literal(p, end, "true"), type = J_TRUE;
+        break;
+    case 'f':
+        e = scan_literal(p, end, "false"), type = J_FALSE;
+        break;
+    case 'n':
+        e = scan_literal(p, end, "null"), type = J_NULL;
+        break;
+    default:
+        e = scan_number(p, end), type = J_NUMBER;
+        break;
+    }
+    if (!e)
+        return -1;
+    out->p = p;
+    out->n = (size_t)(e - p);
+    out->type = type;
+    return 0;
+}
+
+int jspan_iter_begin(const struct jspan *v, struct jspan_iter *it)
+{
+    if (v->type != J_OBJECT && v->type != J_ARRAY)
+        return -1;
+    /* Tolerate whitespace around a span a caller built by hand. */
+    const char *p = jspan_skip_ws(v->p, v->p + v->n);
+    const char *end = v->p + v->n;
+    while (end > p && is_ws(end[-1]))
+        end--;
+    char open = v->type == J_OBJECT ? '{' : '[';
+    char close = v->type == J_OBJECT ? '}' : ']';
+    if (end - p < 2 || p[0] != open || end[-1] != close)
+        return -1;
+    it->p = p + 1;
+    it->end = end - 1; /* the closer: values never reach it */
+    it->first = 1;
+    return 0;
+}
+
+/* Step past the separator before the next item. Returns 1 if there is an
+ * item, 0 at the end, -1 on malformed text. */
+static int iter_advance(struct jspan_iter *it)
+{
+    it->p = jspan_skip_ws(it->p, it->end);
+    if (it->p >= it->end)
+        return 0;
+    if (!it->first) {
+        if (*it->p != ',')
+            return -1;
+        it->p++;
+    }
+    it->first = 0;
+    return 1;
+}
+
+int jspan_next_member(struct jspan_iter *it, struct jspan *key, struct jspan *value)
+{
+    int r = iter_advance(it);
+    if (r <= 0)
+        return r;
+    if (jspan_value(it->p, it->end, key) < 0 || key->type != J_STRING)
+        return -1;
+    const char *p = jspan_skip_ws(key->p + key->n, it->end);
+    if (p >= it->end || *p != ':')
+        return -1;
+    if (jspan_value(p + 1, it->end, value) < 0)
+        return -1;
+    it->p = value->p + value->n;
+    return 1;
+}
+
+int jspan_next_elem(struct jspan_iter *it, struct jspan *value)
+{
+    int r = iter_advance(it);
+    if (r <= 0)
+        return r;
+    if (jspan_value(it->p, it->end, value) < 0)
+        return -1;
+    it->p = value->p + value->n;
+    return 1;
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Read "uXXXX" at p (the byte after a backslash). Returns the code unit or -1. */
+static long read_u_escape(const char *p, const char *end)
+{
+    if (end - p < 5 || *p != 'u')
+        return -1;
+    long v = 0;
+    for (int i = 1; i <= 4; i++) {
+        int h = hex_value(p[i]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+static size_t utf8_encode(unsigned long cp, char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* The code point of the \u escape at p (p at 'u'), joining a surrogate pair
+ * and turning a lone surrogate into U+FFFD. Sets *next past what it used.
+ * Returns -1 on a malformed escape. */
+static long decode_u(const char *p, const char *end, const char **next)
+{
+    long cp = read_u_escape(p, end);
+    if (cp < 0)
+        return -1;
+    *next = p + 5;
+    if (cp >= 0xDC00 && cp <= 0xDFFF)
+        return 0xFFFD;
+    if (cp < 0xD800 || cp > 0xDBFF)
+        return cp;
+    if (end - *next >= 6 && (*next)[0] == '\\') {
+        long lo = read_u_escape(*next + 1, end);
+        if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            *next += 6;
+            return 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+    }
+    return 0xFFFD;
+}
+
+/* Decode the escape at p (p at the backslash) into bytes[0..*len), setting
+ * *next past it. Returns 0, -1 when malformed. */
+static int decode_escape(const char *p, const char *end, char bytes[4], size_t *len,
+                         const char **next)
+{
+    if (end - p < 2)
+        return -1;
+    static const char from[] = "\"\\/bfnrt";
+    static const char to[] = "\"\\/\b\f\n\r\t";
+    const char *hit = memchr(from, p[1], sizeof from - 1);
+    if (hit) {
+        bytes[0] = to[hit - from];
+        *len = 1;
+        *next = p + 2;
+        return 0;
+    }
+    long cp = decode_u(p + 1, end, next);
+    if (cp < 0)
+        return -1;
+    *len = utf8_encode((unsigned long)cp, bytes);
+    return 0;
+}
+
+/* The bytes between a string span's quotes, or -1 if s is not a string. */
+static int string_inner(const struct jspan *s, const char **p, const char **end)
+{
+    if (s->type != J_STRING || s->n < 2 || s->p[0] != '"' || s->p[s->n - 1] != '"')
+        return -1;
+    *p = s->p + 1;
+    *end = s->p + s->n - 1;
+    return 0;
+}
+
+int jspan_string_decode(const struct jspan *s, struct buf *out)
+{
+    const char *p, *end;
+    if (string_inner(s, &p, &end) < 0)
+        return -1;
+    size_t entry = out->len;
+    while (p < end) {
+        const char *bs = memchr(p, '\\', (size_t)(end - p));
+        const char *run_end = bs ? bs : end;
+        if (buf_append(out, p, (size_t)(run_end - p)) < 0)
+            goto fail;
+        if (!bs)
+            break;
+        char bytes[4];
+        size_t len;
+        if (decode_escape(bs, end, bytes, &len, &p) < 0 || buf_append(out, bytes, len) < 0)
+            goto fail;
+    }
+    return 0;
+fail:
+    out_truncate(out, entry);
+    return -1;
+}
+
+/* Compare a key containing escapes against name, one decoded unit at a
+ * time, so no scratch buffer is needed. */
+static int key_equals_slow(const char *p, const char *end, const char *name, size_t n)
+{
+    size_t pos = 0;
+    while (p < end) {
+        char bytes[4];
+        size_t len = 1;
+        if (*p != '\\') {
+            bytes[0] = *p++;
+        } else if (decode_escape(p, end, bytes, &len, &p) < 0) {
+            return 0;
+        }
+        if (len > n - pos || memcmp(name + pos, bytes, len) != 0)
+            return 0;
+        pos += len;
+    }
+    return pos == n;
+}
+
+int jspan_key_equals(const struct jspan *key, const char *name, size_t n)
+{
+    const char *p, *end;
+    if (string_inner(key, &p, &end) < 0)
+        return 0;
+    size_t raw = (size_t)(end - p);
+    if (!memchr(p, '\\', raw))
+        return raw == n && memcmp(p, name, n) == 0;
+    /* An escape never decodes to more bytes than it takes, so a key whose raw
+     * text is shorter than the name cannot match. */
+    if (raw < n)
+        return 0;
+    return key_equals_slow(p, end, name, n);
+}
+
+int jspan_member(const struct jspan *obj, const char *name, size_t n, struct jspan *key,
+                 struct jspan *value)
+{
+    struct jspan_iter it;
+    if (obj->type != J_OBJECT)
+        return 0;
+    if (jspan_iter_begin(obj, &it) < 0)
+        return -1;
+    struct jspan k, v;
+    int found = 0, r;
+    /* No early exit: with duplicate keys the last one is the one that counts. */
+    while ((r = jspan_next_member(&it, &k, &v)) == 1) {
+        if (!jspan_key_equals(&k, name, n))
+            continue;
+        found = 1;
+        if (key)
+            *key = k;
+        if (value)
+            *value = v;
+    }
+    return r < 0 ? -1 : found;
+}
+
+/* Parse an all-digit component as an array index. Returns 0, -1 when the
+ * component is not all digits or the index does not fit. */
+static int parse_index(const char *s, size_t n, size_t *index)
+{
+    size_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(s[i]))
+            return -1;
+        size_t d = (size_t)(s[i] - '0');
+        if (v > (SIZE_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *index = v;
+    return 0;
+}
+
+static int array_elem(const struct jspan *arr, size_t index, struct jspan *out)
+{
+    struct jspan_iter it;
+    if (jspan_iter_begin(arr, &it) < 0)
+        return -1;
+    struct jspan v;
+    int r;
+    for (size_t i = 0; (r = jspan_next_elem(&it, &v)) == 1; i++) {
+        if (i == index) {
+            *out = v;
+            return 1;
+        }
+    }
+    return r;
+}
+
+/* One step of a path: a member of an object, an index into an array. */
+static int path_step(const struct jspan *cur, const char *comp, size_t n, struct jspan *out)
+{
+    size_t index;
+    if (cur->type == J_OBJECT)
+        return jspan_member(cur, comp, n, NULL, out);
+    if (cur->type == J_ARRAY && parse_index(comp, n, &index) == 0)
+        return array_elem(cur, index, out);
+    return 0;
+}
+
+int jspan_path(const struct jspan *root, const char *path, size_t n, struct jspan *out)
+{
+    if (n == 0)
+        return 0;
+    struct jspan cur = *root;
+    const char *p = path, *end = path + n;
+    for (;;) {
+        const char *dot = memchr(p, '.', (size_t)(end - p));
+        const char *comp_end = dot ? dot : end;
+        if (comp_end == p)
+            return 0;
+        struct jspan next;
+        int r = path_step(&cur, p, (size_t)(comp_end - p), &next);
+        if (r <= 0)
+            return r;
+        cur = next;
+        if (!dot)
+            break;
+        p = dot + 1;
+    }
+    *out = cur;
+    return 1;
+}
+
+int jspan_minify(const char *p, size_t n, struct buf *out)
+{
+    const char *end = p + n;
+    size_t entry = out->len;
+    while (p < end) {
+        p = jspan_skip_ws(p, end);
+        const char *run = p;
+        /* Copy up to the next whitespace, carrying whole strings along. */
+        while (p < end && !is_ws(*p)) {
+            if (*p++ == '"' && !(p = scan_string(p, end)))
+                goto fail;
+        }
+        if (buf_append(out, run, (size_t)(p - run)) < 0)
+            goto fail;
+    }
+    return 0;
+fail:
+    out_truncate(out, entry);
+    return -1;
+}
+
+/* Length of the valid UTF-8 sequence at p (2 to 4), or 0 if the lead byte
+ * does not start one: overlongs, UTF-16 surrogates and code points past
+ * U+10FFFF are invalid (RFC 3629 table). */
+static size_t utf8_valid_len(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char c = p[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return 0;
+    if ((size_t)(end - p) < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+/* The escape for a byte that cannot appear raw in a JSON string. */
+static int quote_escape(unsigned char c, struct buf *out)
+{
+    switch (c) {
+    case '"':
+        return buf_append(out, "\\\"", 2);
+    case '\\':
+        return buf_append(out, "\\\\", 2);
+    case '\b':
+        return buf_append(out, "\\b", 2);
+    case '\f':
+        return buf_append(out, "\\f", 2);
+    case '\n':
+        return buf_append(out, "\\n", 2);
+    case '\r':
+        return buf_append(out, "\\r", 2);
+    case '\t':
+        return buf_append(out, "\\t", 2);
+    default:
+        return buf_printf(out, "\\u%04x", (unsigned)c);
+    }
+}
+
+/* How many bytes at p go out as they are: 1 for plain ASCII, 2 to 4 for a
+ * valid UTF-8 sequence, 0 when the byte needs escaping or replacing. */
+static size_t quote_passthrough(const unsigned char *p, const unsigned char *end)
+{
+    if (*p < 0x20 || *p == '"' || *p == '\\')
+        return 0;
+    return *p < 0x80 ? 1 : utf8_valid_len(p, end);
+}
+
+int jspan_quote(const char *text, size_t n, struct buf *out)
+{
+    const unsigned char *p = (const unsigned char *)text, *end = p + n;
+    size_t entry = out->len;
+    if (buf_putc(out, '"') < 0)
+        return -1;
+    while (p < end) {
+        const unsigned char *run = p;
+        size_t len;
+        while (p < end && (len = quote_passthrough(p, end)) > 0)
+            p += len;
+        if (buf_append(out, run, (size_t)(p - run)) < 0)
+            goto fail;
+        if (p == end)
+            break;
+        int r = *p >= 0x80 ? buf_append(out, "\\ufffd", 6) : quote_escape(*p, out);
+        if (r < 0)
+            goto fail;
+        p++;
+    }
+    if (buf_putc(out, '"') < 0)
+        goto fail;
+    return 0;
+fail:
+    out_truncate(out, entry);
+    return -1;
+}

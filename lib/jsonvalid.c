@@ -1,0 +1,54 @@
+/* JSON validation and response values; see jsonvalid.h. */
+#include "jsonvalid.h"
+
+#include <cJSON.h>
+
+static enum jtype type_of(const cJSON *item)
+{
+    if (cJSON_IsObject(item))
+        return J_OBJECT;
+    if (cJSON_IsArray(item))
+        return J_ARRAY;
+    if (cJSON_IsString(item))
+        return J_STRING;
+    if (cJSON_IsNumber(item))
+        return J_NUMBER;
+    if (cJSON_IsTrue(item))
+        return J_TRUE;
+    if (cJSON_IsFalse(item))
+        return J_FALSE;
+    return J_NULL;
+}
+
+int json_validate(const char *p, size_t n, enum jtype *type, size_t *error_at)
+{
+    const char *end = NULL;
+    *error_at = 0;
+    cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+    if (!root) {
+        /* cJSON reports the failure position through cJSON_GetErrorPtr only. */
+        const char *at = cJSON_GetErrorPtr();
+        *error_at = at && at >= p && at <= p + n ? (size_t)(at - p) : 0;
+        return -1;
+    }
+    *type = type_of(root);
+    cJSON_Delete(root);
+    const char *rest = jspan_skip_ws(end, p + n);
+    if (rest != p + n) {
+        *error_at = (size_t)(rest - p);
+        return -1;
+    }
+    return 0;
+}
+
+int json_response_value(const char *body, size_t n, struct buf *out)
+{
+    if (n == 0)
+        return buf_puts(out, "null");
+    enum jtype type;
+    size_t at;
+    int rc = json_validate(body, n, &type, &at);
+    if (rc == 0)
+        return jspan_minify(body, n, out);
+    return jspan_quote(body, n, out);
+}

@@ -1,0 +1,121 @@
+/* Line reader; see lines.h. The buffer only grows to the longest line seen
+ * (plus one read chunk), so memory does not depend on input length. */
+#include "lines.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define READ_CHUNK 65536
+
+int lines_open(struct lines *r, const char *path, size_t max_line)
+{
+    memset(r, 0, sizeof(*r));
+    if (strcmp(path, "-") == 0) {
+        r->name = "<stdin>";
+        r->fd = 0;
+    } else {
+        r->name = path;
+        r->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0)
+            return -1;
+        r->own_fd = 1;
+    }
+    struct stat st;
+    if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        lines_close(r);
+        errno = EISDIR;
+        return -1;
+    }
+    r->pollable = !(fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode));
+    /* Room for the longest line plus one chunk that may start the next one. */
+    buf_init(&r->buf, max_line + READ_CHUNK);
+    return 0;
+}
+
+void lines_close(struct lines *r)
+{
+    if (r->own_fd && r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    buf_free(&r->buf);
+}
+
+static void compact(struct lines *r)
+{
+    if (r->start == 0)
+        return;
+    memmove(r->buf.data, r->buf.data + r->start, r->buf.len - r->start);
+    r->buf.len -= r->start;
+    r->start = 0;
+}
+
+long lines_fill(struct lines *r)
+{
+    if (r->eof)
+        return 0;
+    if (r->start > 0 && (r->start >= r->buf.len / 2 || r->buf.len + READ_CHUNK > r->buf.max))
+        compact(r);
+    if (r->discarding || buf_reserve(&r->buf, READ_CHUNK) < 0) {
+        /* Over the cap: keep reading, but into the void, until the line ends. */
+        r->discarding = 1;
+        r->buf.len = r->start = r->scanned = 0;
+        if (buf_reserve(&r->buf, READ_CHUNK) < 0)
+            return -1;
+    }
+    ssize_t n = read(r->fd, r->buf.data + r->buf.len, READ_CHUNK);
+    if (n < 0)
+        return -1;
+    if (n == 0)
+        r->eof = 1;
+    r->buf.len += (size_t)n;
+    return (long)n;
+}
+
+static void take(struct lines *r, size_t end, const char **line, size_t *len)
+{
+    *line = r->buf.data + r->start;
+    *len = end - r->start;
+    if (*len > 0 && (*line)[*len - 1] == '\r')
+        (*len)--;
+    r->lineno++;
+}
+
+enum lines_status lines_next(struct lines *r, const char **line, size_t *len)
+{
+    const char *base = r->buf.data + r->start;
+    size_t avail = r->buf.len - r->start;
+    const char *nl = avail > r->scanned ? memchr(base + r->scanned, '\n', avail - r->scanned) : NULL;
+    if (!nl) {
+        r->scanned = avail;
+        if (!r->eof)
+            return LINES_AGAIN;
+        if (avail == 0)
+            return r->discarding ? (r->discarding = 0, r->lineno++, LINES_TOO_LONG) : LINES_EOF;
+        if (r->discarding) {
+            r->discarding = 0;
+            r->start = r->buf.len;
+            r->scanned = 0;
+            r->lineno++;
+            return LINES_TOO_LONG;
+        }
+        take(r, r->buf.len, line, len);
+        r->start = r->buf.len;
+        r->scanned = 0;
+        return LINES_OK;
+    }
+    size_t end = (size_t)(nl - r->buf.data);
+    if (r->discarding) {
+        r->discarding = 0;
+        r->start = end + 1;
+        r->scanned = 0;
+        r->lineno++;
+        return LINES_TOO_LONG;
+    }
+    take(r, end, line, len);
+    r->start = end + 1;
+    r->scanned = 0;
+    return LINES_OK;
+}

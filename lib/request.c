@@ -1,0 +1,345 @@
+/* Building requests from records; see request.h. */
+#include "request.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tmpl.h"
+
+struct header_spec {
+    char *name;
+    struct tmpl *value;
+};
+
+struct request_spec {
+    struct tmpl *url;
+    size_t url_dots; /* dot segments the template's own text has */
+    int allow_missing;
+    struct header_spec *headers;
+    size_t nheaders;
+    const char **static_lines; /* non-NULL when no header is templated */
+    char **static_storage;
+};
+
+static int has_http_scheme(const char *url, size_t n)
+{
+    return (n >= 7 && strncasecmp(url, "http://", 7) == 0) ||
+           (n >= 8 && strncasecmp(url, "https://", 8) == 0);
+}
+
+static int is_dot_segment(const char *p, size_t n)
+{
+    size_t dots = 0;
+    for (size_t i = 0; i < n;) {
+        if (p[i] == '.')
+            i++;
+        else if (p[i] == '%' && i + 2 < n && p[i + 1] == '2' && (p[i + 2] | 0x20) == 'e')
+            i += 3;
+        else
+            return 0;
+        dots++;
+    }
+    return dots == 1 || dots == 2;
+}
+
+size_t request_dot_segments(const char *url, size_t n)
+{
+    const char *end = url + n, *p = url;
+    const char *scheme = memmem(url, n, "://", 3);
+    if (scheme) {
+        p = scheme + 3;
+        while (p < end && *p != '/' && *p != '?' && *p != '#')
+            p++;
+    }
+    size_t count = 0;
+    while (p < end && *p != '?' && *p != '#') {
+        if (*p == '/') {
+            p++;
+            continue;
+        }
+        const char *seg = p;
+        while (p < end && *p != '/' && *p != '?' && *p != '#')
+            p++;
+        count += is_dot_segment(seg, (size_t)(p - seg));
+    }
+    return count;
+}
+
+/* The template with every expression replaced by "x", so that its literal
+ * dot segments can be counted. */
+static size_t template_dots(const char *text)
+{
+    struct buf b;
+    buf_init(&b, strlen(text) + 1);
+    for (const char *p = text; *p; p++) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            if (!close)
+                break;
+            p = close;
+            buf_putc(&b, 'x');
+        } else {
+            buf_putc(&b, *p);
+        }
+    }
+    size_t dots = b.data ? request_dot_segments(b.data, b.len) : 0;
+    buf_free(&b);
+    return dots;
+}
+
+static int valid_header_name(const char *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isgraph((unsigned char)p[i]) || strchr("()<>@,;:\\\"/[]?={}", p[i]))
+            return 0;
+    return 1;
+}
+
+static int add_header(struct request_spec *s, const char *line, char *err, size_t errlen)
+{
+    const char *colon = strchr(line, ':');
+    if (!colon || !valid_header_name(line, (size_t)(colon - line))) {
+        snprintf(err, errlen, "invalid header '%s': expected 'Name: value'", line);
+        return -1;
+    }
+    const char *value = colon + 1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    struct header_spec *h = &s->headers[s->nheaders];
+    h->name = strndup(line, (size_t)(colon - line));
+    struct tmpl_error terr = {0};
+    h->value = h->name ? tmpl_parse(value, TMPL_RAW, &terr) : NULL;
+    if (!h->name || !h->value) {
+        snprintf(err, errlen, "invalid header '%s': %s", line, h->name ? terr.msg : "out of memory");
+        free(h->name);
+        return -1;
+    }
+    s->nheaders++;
+    return 0;
+}
+
+/* When no header is templated, their lines are built once for all records. */
+static int build_static(struct request_spec *s)
+{
+    for (size_t i = 0; i < s->nheaders; i++)
+        if (tmpl_expressions(s->headers[i].value) > 0)
+            return 0;
+    s->static_lines = calloc(s->nheaders + 1, sizeof(char *));
+    s->static_storage = calloc(s->nheaders + 1, sizeof(char *));
+    if (!s->static_lines || !s->static_storage)
+        return -1;
+    for (size_t i = 0; i < s->nheaders; i++) {
+        const char *v = tmpl_text(s->headers[i].value);
+        size_t len = strlen(s->headers[i].name) + strlen(v) + 3;
+        char *line = malloc(len);
+        if (!line)
+            return -1;
+        /* "Name;" is libcurl's way to send an empty value ("Name:" removes it). */
+        snprintf(line, len, *v ? "%s: %s" : "%s;", s->headers[i].name, v);
+        s->static_storage[i] = line;
+        s->static_lines[i] = line;
+    }
+    return 0;
+}
+
+struct request_spec *request_spec_new(const char *url, const char *const *headers,
+                                      size_t nheaders, int allow_missing, char *err,
+                                      size_t errlen)
+{
+    struct request_spec *s = calloc(1, sizeof(*s));
+    if (!s || !(s->headers = calloc(nheaders + 1, sizeof(*s->headers)))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    s->allow_missing = allow_missing;
+    struct tmpl_error terr = {0};
+    s->url = tmpl_parse(url, TMPL_URI, &terr);
+    if (!s->url) {
+        snprintf(err, errlen, "invalid URL template '%s': %s", url, terr.msg);
+        goto fail;
+    }
+    if (url[0] != '{' && !has_http_scheme(url, strlen(url))) {
+        snprintf(err, errlen, "invalid URL '%s': only http:// and https:// are allowed", url);
+        goto fail;
+    }
+    s->url_dots = template_dots(url);
+    for (size_t i = 0; i < nheaders; i++)
+        if (add_header(s, headers[i], err, errlen) < 0)
+            goto fail;
+    if (build_static(s) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    return s;
+fail:
+    request_spec_free(s);
+    return NULL;
+}
+
+void request_spec_free(struct request_spec *s)
+{
+    if (!s)
+        return;
+    tmpl_free(s->url);
+    for (size_t i = 0; i < s->nheaders; i++) {
+        free(s->headers[i].name);
+        tmpl_free(s->headers[i].value);
+    }
+    for (size_t i = 0; s->static_storage && i < s->nheaders; i++)
+        free(s->static_storage[i]);
+    free(s->static_storage);
+    free(s->static_lines);
+    free(s->headers);
+    free(s);
+}
+
+const char *const *request_spec_static_headers(const struct request_spec *s, size_t *n)
+{
+    *n = s->nheaders;
+    return (const char *const *)s->static_lines;
+}
+
+void request_init(struct request *r, size_t max_url)
+{
+    memset(r, 0, sizeof(*r));
+    buf_init(&r->url, max_url);
+    buf_init(&r->header_text, max_url);
+}
+
+void request_free(struct request *r)
+{
+    buf_free(&r->url);
+    buf_free(&r->header_text);
+    free(r->headers);
+    memset(r, 0, sizeof(*r));
+}
+
+static int tmpl_failure(enum tmpl_status st, const struct tmpl_error *terr, const char *what,
+                        struct failure *f)
+{
+    if (st == TMPL_MISSING)
+        fail_set(f, FAIL_MISSING_FIELD, "%s: %s", what, terr->msg);
+    else if (st == TMPL_BAD_VALUE)
+        fail_set(f, FAIL_BAD_REQUEST, "%s: %s", what, terr->msg);
+    else
+        fail_set(f, FAIL_BAD_REQUEST, "%s: too long", what);
+    return -1;
+}
+
+static int build_url(const struct request_spec *s, const char *rec, size_t n, struct request *r,
+                     struct failure *f)
+{
+    struct tmpl_error terr = {0};
+    buf_reset(&r->url);
+    enum tmpl_status st = tmpl_expand(s->url, rec, n, s->allow_missing, &r->url, &terr);
+    if (st != TMPL_OK)
+        return tmpl_failure(st, &terr, "URL", f);
+    if (!r->url.data || !has_http_scheme(r->url.data, r->url.len)) {
+        fail_set(f, FAIL_BAD_REQUEST, "URL does not start with http:// or https://");
+        return -1;
+    }
+    if (request_dot_segments(r->url.data, r->url.len) > s->url_dots) {
+        fail_set(f, FAIL_BAD_REQUEST, "a value adds a '.' or '..' segment to the URL path");
+        return -1;
+    }
+    return 0;
+}
+
+static int push_header(struct request *r, size_t offset)
+{
+    if (r->nheaders == r->headers_cap) {
+        size_t cap = r->headers_cap ? r->headers_cap * 2 : 8;
+        const char **p = realloc(r->headers, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        r->headers = p;
+        r->headers_cap = cap;
+    }
+    r->headers[r->nheaders++] = (const char *)(uintptr_t)offset; /* fixed up below */
+    return 0;
+}
+
+static int build_header(const struct request_spec *s, const struct header_spec *h,
+                        const char *rec, size_t n, struct request *r, struct failure *f)
+{
+    size_t start = r->header_text.len;
+    struct tmpl_error terr = {0};
+    if (buf_printf(&r->header_text, "%s: ", h->name) < 0)
+        return tmpl_failure(TMPL_NOMEM, &terr, "header", f);
+    size_t value_at = r->header_text.len;
+    enum tmpl_status st = tmpl_expand(h->value, rec, n, 0, &r->header_text, &terr);
+    if (st == TMPL_MISSING && s->allow_missing) {
+        r->header_text.len = start; /* an optional header is left out */
+        return 0;
+    }
+    if (st != TMPL_OK)
+        return tmpl_failure(st, &terr, h->name, f);
+    const char *v = r->header_text.data + value_at;
+    size_t vlen = r->header_text.len - value_at;
+    if (memchr(v, '\r', vlen) || memchr(v, '\n', vlen) || memchr(v, '\0', vlen)) {
+        fail_set(f, FAIL_BAD_REQUEST, "header %s: value contains CR, LF or NUL", h->name);
+        return -1;
+    }
+    if (vlen == 0) /* "Name;" sends an empty value; "Name: " would remove the header */
+        r->header_text.data[value_at - 2] = ';', r->header_text.len = value_at - 1;
+    if (buf_putc(&r->header_text, '\0') < 0 || push_header(r, start) < 0)
+        return tmpl_failure(TMPL_NOMEM, &terr, "header", f);
+    return 0;
+}
+
+int request_build(const struct request_spec *s, const char *rec, size_t n, struct request *r,
+                  struct failure *f)
+{
+    if (build_url(s, rec, n, r, f) < 0)
+        return -1;
+    r->nheaders = 0;
+    buf_reset(&r->header_text);
+    if (s->static_lines)
+        return 0;
+    for (size_t i = 0; i < s->nheaders; i++)
+        if (build_header(s, &s->headers[i], rec, n, r, f) < 0)
+            return -1;
+    /* Offsets become pointers only now: header_text may have moved while growing. */
+    for (size_t i = 0; i < r->nheaders; i++)
+        r->headers[i] = r->header_text.data + (uintptr_t)r->headers[i];
+    return 0;
+}
+
+static int is_secret_header(const char *line, size_t name_len)
+{
+    static const char *const secret[] = {"Authorization", "Proxy-Authorization", "Cookie"};
+    for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+        if (strlen(secret[i]) == name_len && strncasecmp(line, secret[i], name_len) == 0)
+            return 1;
+    return 0;
+}
+
+int request_redact_header(const char *line, struct buf *out)
+{
+    size_t name_len = strcspn(line, ":;");
+    if (line[name_len] && is_secret_header(line, name_len))
+        return buf_append(out, line, name_len) < 0 ? -1 : buf_puts(out, ": ***");
+    return buf_puts(out, line);
+}
+
+int request_redact_url(const char *url, struct buf *out)
+{
+    const char *auth = strstr(url, "://");
+    if (!auth)
+        return buf_puts(out, url);
+    auth += 3;
+    size_t auth_len = strcspn(auth, "/?#");
+    const char *at = memrchr(auth, '@', auth_len);
+    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!colon)
+        return buf_puts(out, url);
+    if (buf_append(out, url, (size_t)(colon + 1 - url)) < 0 || buf_puts(out, "***") < 0)
+        return -1;
+    return buf_puts(out, at);
+}

@@ -1,0 +1,38 @@
+/* Splice a JSON value into the text of a JSON object without re-serialising
+ * it: every byte of the record outside the changed value is kept as it was
+ * (numbers like 1.000, key order, escapes, duplicate keys, whitespace). */
+#ifndef ENRICH_SPLICE_H
+#define ENRICH_SPLICE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+enum splice_status {
+    SPLICE_OK = 0,
+    SPLICE_BLOCKED,  /* an intermediate member of the path exists and is not an object */
+    SPLICE_NOMEM,    /* out of memory, or out's cap reached */
+    SPLICE_MALFORMED /* rec is not an object's text, or the path is empty or has an
+                        empty component ("a..b", ".a", "a.") */
+};
+
+/* Append to out the object text rec[0..n) with member `path` (dotted, each
+ * component a literal member name compared after decoding the record's
+ * escapes, no array indexing) set to the JSON text val[0..vn). If the member
+ * exists (the last of duplicate keys) its VALUE bytes are replaced in place,
+ * everything else byte-identical. If absent it is appended as the last
+ * member: `,"name":val` right before the closing brace (no comma for an empty
+ * object `{}` or `{ }`), with the name JSON-quoted via jspan_quote. Missing
+ * intermediate objects are created as nested objects ({"a":{"b":val}}); with
+ * duplicate keys the path goes through the last one.
+ *
+ * rec may have whitespace around the object; it is kept. rec, path and val
+ * are borrowed and need no NUL. val must be one complete JSON value: it is
+ * copied as it is, not checked. The record's members are walked but the text
+ * is not fully validated (cJSON does that upstream). Nothing is allocated but
+ * out's growth. On any status but SPLICE_OK, out is left at its length on
+ * entry. */
+enum splice_status splice_set(const char *rec, size_t n, const char *path, size_t pn,
+                              const char *val, size_t vn, struct buf *out);
+
+#endif

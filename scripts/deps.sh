@@ -1,0 +1,31 @@
+#!/bin/sh
+# Install the Debian packages enrich needs to build, test and demo, if any
+# are missing. Called by `make check` and `make demo`; safe to run again.
+set -eu
+
+packages="gcc make pkg-config libcurl4-openssl-dev libcjson-dev bats bats-support
+bats-assert nginx-light curl jq man-db"
+
+missing=""
+for p in $packages; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$status" in
+    *"install ok installed"*) ;;
+    *) missing="$missing $p" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "enrich: installing missing Debian packages:$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+        echo "enrich: run as root (or install:$missing)" >&2
+        exit 1
+    fi
+else
+    SUDO=""
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,155 @@
+#!/usr/bin/env bats
+# The test servers themselves: if these fail, every other behaviour test is suspect.
+
+load helpers/common
+
+setup_file() {
+    mock_start
+    nginx_start
+}
+
+teardown_file() {
+    mock_stop
+    nginx_stop
+}
+
+setup() {
+    mock_log_reset
+}
+
+# curl with the status code appended on its own line.
+curl_status() {
+    run curl -sS -w '\n%{http_code}' "$@"
+}
+
+@test "mockd is ready when mock_start returns and echoes the request as JSON" {
+    [[ $MOCK_URL == "http://127.0.0.1:$MOCK_PORT" ]]
+    run -0 curl -sS "$MOCK_URL/a/b?x=1"
+    assert_output --partial '"method":"GET","target":"/a/b?x=1","path":"/a/b","attempt":1'
+    assert_output --partial '"User-Agent":"curl/'
+    assert_output --regexp '"body":""}$'
+}
+
+@test "mockd echoes a POST body with JSON escaping" {
+    run -0 curl -sS --data-binary $'{"q":"a\\b"}\n' "$MOCK_URL/post"
+    assert_output --partial '"method":"POST"'
+    assert_output --partial '"body":"{\"q\":\"a\\b\"}\n"'
+}
+
+@test "seq answers each attempt of a key with the next status, then repeats the last" {
+    local codes=() i
+    for i in 1 2 3 4; do
+        codes+=("$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/s?seq=503,429,200&key=k$i-shared")")
+    done
+    # Different keys: each is a first attempt.
+    [[ "${codes[*]}" == "503 503 503 503" ]] || fail "per-key attempts: ${codes[*]}"
+    codes=()
+    for i in 1 2 3 4; do
+        codes+=("$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/s?seq=503,429,200&key=one")")
+    done
+    [[ "${codes[*]}" == "503 429 200 200" ]] || fail "statuses: ${codes[*]}"
+}
+
+@test "status, body, type and header script the response" {
+    curl_status -i "$MOCK_URL/x?status=201&body=%7B%22ok%22%3Atrue%7D&type=text/plain&header=Retry-After:%207"
+    assert_line --index 0 --regexp '^HTTP/1.1 201 Created'
+    assert_output --partial $'Content-Type: text/plain\r'
+    assert_output --partial $'Retry-After: 7\r'
+    assert_line --index -2 '{"ok":true}'
+    assert_line --index -1 '201'
+}
+
+@test "fault=reset makes the client see a connection reset" {
+    run curl -sS "$MOCK_URL/r?fault=reset"
+    assert_failure 56
+    assert_output --partial 'reset by peer'
+    [[ $(mock_requests) -eq 1 ]]
+}
+
+@test "close, garbage, truncate, hang and badjson break the response as named" {
+    run curl -sS "$MOCK_URL/f?fault=close"
+    assert_failure 52
+    run curl -sS "$MOCK_URL/f?fault=garbage"
+    assert_failure
+    run curl -sS "$MOCK_URL/f?fault=truncate"
+    assert_failure 18
+    run curl -sS --max-time 0.5 "$MOCK_URL/f?fault=hang"
+    assert_failure 28
+    run -0 curl -sS "$MOCK_URL/f?fault=badjson"
+    assert_output '{"a":'
+    run curl -sS "$MOCK_URL/f?fsq=reset,none&key=fsq"
+    assert_failure 56
+    run -0 curl -sS "$MOCK_URL/f?fsq=reset,none&key=fsq"
+}
+
+@test "delay holds the response but the log line is written on arrival" {
+    curl -sS -o /dev/null "$MOCK_URL/slow?delay=1500" &
+    local pid=$! i
+    for ((i = 0; i < 100; i++)); do
+        [[ $(mock_requests) -eq 1 ]] && break
+        sleep 0.01
+    done
+    [[ $(mock_requests) -eq 1 ]] || fail "no log line within 1 s of a 1.5 s request"
+    kill -0 "$pid" || fail "the delayed response came early"
+    wait "$pid"
+}
+
+@test "big=N returns a JSON string of exactly N bytes" {
+    run -0 curl -sS "$MOCK_URL/b?big=200000"
+    [[ ${#output} -eq 200000 ]] || fail "got ${#output} bytes"
+    [[ $output =~ ^\"x+\"$ ]] || fail "not a JSON string"
+}
+
+@test "the log has one line per request with time, connection, attempt, method and target" {
+    # Two URLs in one curl run share a keep-alive connection.
+    run -0 curl -sS -o /dev/null -o /dev/null "$MOCK_URL/one?key=a" "$MOCK_URL/two?key=a"
+    run -0 curl -sS -o /dev/null -X PUT "$MOCK_URL/three"
+    [[ $(mock_requests) -eq 3 ]]
+    run -0 cat "$MOCK_LOG"
+    assert_line --index 0 --regexp '^[0-9]+\.[0-9]{3} [0-9]+ 1 GET /one\?key=a$'
+    assert_line --index 1 --regexp '^[0-9]+\.[0-9]{3} [0-9]+ 2 GET /two\?key=a$'
+    assert_line --index 2 --regexp '^[0-9]+\.[0-9]{3} [0-9]+ 1 PUT /three$'
+    local conn=() line
+    for line in "${lines[@]}"; do
+        read -r _ id _ <<<"$line"
+        conn+=("$id")
+    done
+    [[ ${conn[0]} == "${conn[1]}" ]] || fail "keep-alive connection not reused: ${conn[*]}"
+    [[ ${conn[1]} != "${conn[2]}" ]] || fail "separate curl runs shared a connection: ${conn[*]}"
+    run -0 mock_targets
+    assert_output $'/one?key=a\n/two?key=a\n/three'
+}
+
+@test "a second mockd gets its own port and variables, and stops cleanly" {
+    mock_start extra
+    [[ $EXTRA_PORT != "$MOCK_PORT" ]]
+    run -0 curl -sS "$EXTRA_URL/only-extra"
+    [[ $(mock_requests extra) -eq 1 ]]
+    [[ $(mock_requests) -eq 0 ]]
+    # A hung connection must not keep mockd from exiting.
+    curl -sS --max-time 20 -o /dev/null "$EXTRA_URL/h?fault=hang" 3>&- &
+    local pid=$!
+    sleep 0.2
+    mock_stop extra
+    ! kill -0 "$EXTRA_PID" 2>/dev/null
+    wait "$pid" || true
+}
+
+@test "mockd answers a malformed request with 400 and keeps serving" {
+    run -0 bash -c 'exec 9<>"/dev/tcp/127.0.0.1/$1"; printf "NOT HTTP\r\n\r\n" >&9; cat <&9' \
+        _ "$MOCK_PORT"
+    assert_line --index 0 $'HTTP/1.1 400 Bad Request\r'
+    run -0 curl -sS "$MOCK_URL/after"
+    assert_output --partial '"target":"/after"'
+}
+
+@test "nginx echo location returns the request uri" {
+    run -0 curl -sS "$NGINX_URL/echo/abc?x=1"
+    assert_output '{"uri":"/echo/abc?x=1","method":"GET"}'
+    curl_status "$NGINX_URL/status/503"
+    assert_line --index -1 '503'
+    echo '{"static":1}' >"$NGINX_ROOT/file.json"
+    run -0 curl -sS "$NGINX_URL/file.json"
+    assert_output '{"static":1}'
+    run -0 grep -c ' GET /echo/abc?x=1 200$' "$NGINX_ACCESS_LOG"
+}

@@ -1,0 +1,219 @@
+# Test servers on loopback for enrich's bats tests: mockd (scriptable faults) and nginx
+# (a real, fast upstream). Start them in setup_file and stop them in teardown_file.
+#
+# mock_start [NAME]   start tests/mock/mockd; NAME (default "mock", a lowercase identifier)
+#                     picks the variables it exports: mock -> MOCK_PORT MOCK_URL MOCK_LOG
+#                     MOCK_PID; mock2 -> MOCK2_PORT MOCK2_URL MOCK2_LOG MOCK2_PID; and so on.
+# mock_stop [NAME]    TERM it and wait; returns mockd's exit status (0 on a clean stop).
+# mock_requests [NAME]  number of requests the log holds; mock_log_reset [NAME] empties it.
+# mock_targets [NAME] the request targets in the log, one a line, in arrival order.
+# nginx_start / nginx_stop  exports NGINX_PORT NGINX_URL NGINX_PID NGINX_ROOT (a directory
+#                     served as static files) NGINX_ACCESS_LOG (one line a request:
+#                     "msec connection connection_requests method request_uri status").
+#
+# Log lines of mockd: "<ms since start> <conn-id> <attempt for key> <METHOD> <target>".
+
+: "${ENRICH_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+MOCKD=$ENRICH_ROOT/tests/mock/mockd
+
+# How long a server may take to come up or go down before the test gives up, in polls of
+# 0.02 s: generous, since CI machines under sanitizers are slow.
+SERVER_WAIT_POLLS=500
+
+# Builds mockd when missing or older than its source. Parallel bats jobs may race here, so
+# each builds to its own file and renames it into place.
+_mockd_build() {
+    local src=$ENRICH_ROOT/tests/mock/mockd.c
+    [[ -x $MOCKD && ! $src -nt $MOCKD ]] && return 0
+    local tmp=$MOCKD.tmp.$$
+    gcc -std=gnu11 -Wall -Wextra -Werror -O1 -pthread "$src" -o "$tmp" || {
+        rm -f "$tmp"
+        echo "mockd: build failed" >&2
+        return 1
+    }
+    mv -f "$tmp" "$MOCKD"
+}
+
+# Variable prefix for a server name: mock -> MOCK.
+_mock_prefix() {
+    local name=${1:-mock}
+    if [[ ! $name =~ ^[a-z][a-z0-9_]*$ ]]; then
+        echo "mock: bad server name '$name' (want a lowercase identifier)" >&2
+        return 1
+    fi
+    echo "${name^^}"
+}
+
+# True while pid runs; a zombie counts as gone (kill -0 would still succeed on it).
+_proc_alive() {
+    local state
+    [[ -r /proc/$1/stat ]] || return 1
+    state=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ -n $state && $state != Z ]]
+}
+
+# TERM a server, wait for it to go (KILL after the wait bound) and reap it if it is ours.
+# Returns the server's exit status when it is our child, else 0.
+_server_stop() {
+    local pid=$1 signal=${2:-TERM} i
+    [[ -n $pid ]] || return 0
+    kill "-$signal" "$pid" 2>/dev/null || true
+    for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
+        _proc_alive "$pid" || break
+        sleep 0.02
+    done
+    if _proc_alive "$pid"; then
+        echo "server $pid ignored SIG$signal; killing it" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null
+    local status=$?
+    # 127: not our child (started from another shell), so its status is not ours to know.
+    ((status == 127)) && status=0
+    return $status
+}
+
+mock_start() {
+    local name=${1:-mock} prefix
+    prefix=$(_mock_prefix "$name") || return 1
+    _mockd_build || return 1
+    local dir=${BATS_FILE_TMPDIR:?mock_start needs bats}
+    local port_file=$dir/$name.port log=$dir/$name.log i
+    rm -f "$port_file"
+    : >"$log"
+    # fd 3 is bats' output channel: a child holding it open makes bats wait forever.
+    "$MOCKD" --port-file "$port_file" --log "$log" >"$dir/$name.out" 2>&1 3>&- &
+    local pid=$!
+    for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
+        [[ -s $port_file ]] && break
+        if ! _proc_alive "$pid"; then
+            echo "mockd '$name' died at startup:" >&2
+            cat "$dir/$name.out" >&2
+            return 1
+        fi
+        sleep 0.02
+    done
+    if [[ ! -s $port_file ]]; then
+        echo "mockd '$name' did not write $port_file" >&2
+        _server_stop "$pid" KILL
+        return 1
+    fi
+    local port
+    port=$(<"$port_file")
+    export "${prefix}_PORT=$port" "${prefix}_URL=http://127.0.0.1:$port"
+    export "${prefix}_LOG=$log" "${prefix}_PID=$pid"
+}
+
+mock_stop() {
+    local prefix
+    prefix=$(_mock_prefix "${1:-mock}") || return 1
+    local pid_var=${prefix}_PID
+    _server_stop "${!pid_var:-}"
+}
+
+_mock_log() {
+    local prefix
+    prefix=$(_mock_prefix "${1:-mock}") || return 1
+    local log_var=${prefix}_LOG
+    echo "${!log_var:?mock ${1:-mock} not started}"
+}
+
+mock_requests() {
+    local log
+    log=$(_mock_log "$@") || return 1
+    local n
+    n=$(wc -l <"$log")
+    echo $((n))
+}
+
+mock_log_reset() {
+    local log
+    log=$(_mock_log "$@") || return 1
+    : >"$log"
+}
+
+mock_targets() {
+    local log
+    log=$(_mock_log "$@") || return 1
+    cut -d' ' -f5- "$log"
+}
+
+# Writes the nginx config for port $1 into $2.
+_nginx_conf() {
+    local port=$1 dir=$2
+    local user_line=""
+    # Workers of a root master run as nobody, who cannot read a 0700 bats tmpdir.
+    ((EUID == 0)) && user_line="user root;"
+    cat >"$dir/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+$user_line
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    log_format enrich '\$msec \$connection \$connection_requests \$request_method \$request_uri \$status';
+    access_log $dir/access.log enrich;
+    client_body_temp_path $dir/client_body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    default_type application/json;
+    keepalive_requests 10000;
+    keepalive_timeout 60s;
+    server {
+        listen 127.0.0.1:$port;
+        root $NGINX_ROOT;
+        location /echo/ {
+            return 200 '{"uri":"\$request_uri","method":"\$request_method"}';
+        }
+        location = /status/404 { return 404 '{"error":"not found"}'; }
+        location = /status/500 { return 500 '{"error":"internal server error"}'; }
+        location = /status/503 { return 503 '{"error":"service unavailable"}'; }
+    }
+}
+EOF
+}
+
+# True once something accepts TCP connections on 127.0.0.1:$1.
+_port_open() {
+    (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+nginx_start() {
+    _mockd_build || return 1
+    local dir=${BATS_FILE_TMPDIR:?nginx_start needs bats}/nginx try i port pid
+    mkdir -p "$dir"
+    export NGINX_ROOT=$BATS_FILE_TMPDIR/www
+    mkdir -p "$NGINX_ROOT"
+    # The free port may be taken again before nginx binds it: then nginx exits and we retry.
+    for ((try = 0; try < 5; try++)); do
+        port=$("$MOCKD" --free-port) || return 1
+        _nginx_conf "$port" "$dir"
+        /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
+            >"$dir/nginx.out" 2>&1 3>&- &
+        pid=$!
+        for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
+            _port_open "$port" && break
+            _proc_alive "$pid" || break
+            sleep 0.02
+        done
+        if _proc_alive "$pid" && _port_open "$port"; then
+            export NGINX_PORT=$port NGINX_URL=http://127.0.0.1:$port NGINX_PID=$pid
+            export NGINX_ACCESS_LOG=$dir/access.log
+            return 0
+        fi
+        _server_stop "$pid"
+    done
+    echo "nginx did not start; its error log:" >&2
+    cat "$dir/error.log" "$dir/nginx.out" >&2
+    return 1
+}
+
+nginx_stop() {
+    [[ -n ${NGINX_PID:-} ]] || return 0
+    # TERM is nginx's fast shutdown: the master stops its workers, then exits 0.
+    _server_stop "$NGINX_PID"
+}

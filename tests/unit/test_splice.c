@@ -1,0 +1,173 @@
+/* Unit tests for lib/splice.c. Record, path and value are copied into
+ * exact-size heap buffers with no NUL, so ASan catches reads past them. */
+#include "splice.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+
+#define PREFIX "PRE|"
+
+static char *heap_copy(const char *s, size_t n)
+{
+    char *p = malloc(n ? n : 1);
+    if (!p) {
+        perror("malloc");
+        exit(2);
+    }
+    memcpy(p, s, n);
+    return p;
+}
+
+static const char *status_name(enum splice_status st)
+{
+    switch (st) {
+    case SPLICE_OK:
+        return "OK";
+    case SPLICE_BLOCKED:
+        return "BLOCKED";
+    case SPLICE_NOMEM:
+        return "NOMEM";
+    case SPLICE_MALFORMED:
+        return "MALFORMED";
+    }
+    return "(unknown status)";
+}
+
+/* Splice into out, which already holds PREFIX. Returns what was appended, or
+ * the status name on failure after checking out was left at PREFIX. */
+static const char *set(struct buf *out, const char *rec, const char *path, const char *val)
+{
+    size_t n = strlen(rec), pn = strlen(path), vn = strlen(val);
+    char *r = heap_copy(rec, n), *p = heap_copy(path, pn), *v = heap_copy(val, vn);
+    buf_reset(out);
+    buf_puts(out, PREFIX);
+    enum splice_status st = splice_set(r, n, p, pn, v, vn, out);
+    free(r);
+    free(p);
+    free(v);
+    if (out->len < 4 || memcmp(out->data, PREFIX, 4) != 0)
+        return "(prefix clobbered)";
+    if (st != SPLICE_OK)
+        return out->len == 4 ? status_name(st) : "(out not restored)";
+    return out->data + 4;
+}
+
+static void test_append(struct buf *b)
+{
+    is_str(set(b, "{}", "a", "1"), "{\"a\":1}", "append: to {}");
+    is_str(set(b, "{ }", "a", "1"), "{ \"a\":1}", "append: to { } keeps the space");
+    is_str(set(b, "{\"a\":1}", "b", "2"), "{\"a\":1,\"b\":2}", "append: after a member");
+    is_str(set(b, "{\"a\":1 }", "b", "2"), "{\"a\":1 ,\"b\":2}", "append: before the brace");
+    is_str(set(b, " \t{\"a\":1}\r\n", "b", "2"), " \t{\"a\":1,\"b\":2}\r\n",
+           "append: whitespace around the record kept");
+    is_str(set(b, "{\"big\":12345678901234567890123,\"f\":1.000,\"s\":\"\\u00e9\",\"d\":1,\"d\":2}",
+               "r", "{\"ok\":true,\"n\":1.50}"),
+           "{\"big\":12345678901234567890123,\"f\":1.000,\"s\":\"\\u00e9\",\"d\":1,\"d\":2,"
+           "\"r\":{\"ok\":true,\"n\":1.50}}",
+           "append: numbers, escapes and duplicates elsewhere untouched");
+    is_str(set(b, "{\"a\":1}", "\xc3\xa9", "\"\\ud83d\\ude00\""),
+           "{\"a\":1,\"\xc3\xa9\":\"\\ud83d\\ude00\"}", "append: UTF-8 name raw, value as given");
+}
+
+static void test_replace(struct buf *b)
+{
+    is_str(set(b, "{ \"a\" :  1 , \"b\":2 }", "a", "\"x\""), "{ \"a\" :  \"x\" , \"b\":2 }",
+           "replace: odd whitespace kept, only the value changes");
+    is_str(set(b, "{\"a\":1,\"b\":2,\"a\":3}", "a", "9"), "{\"a\":1,\"b\":2,\"a\":9}",
+           "replace: the last duplicate");
+    is_str(set(b, "{\"r\":{\"old\":[1,\"}\"]},\"z\":1.000}", "r", "5"), "{\"r\":5,\"z\":1.000}",
+           "replace: a whole nested value");
+    is_str(set(b, "{\"user\\u002did\":1}", "user-id", "2"), "{\"user\\u002did\":2}",
+           "replace: key matched after decoding, its escape kept");
+    is_str(set(b, "{\"a\":1}", "a", "{}"), "{\"a\":{}}", "replace: with an object");
+}
+
+static void test_nested(struct buf *b)
+{
+    is_str(set(b, "{\"a\":1}", "x.y.z", "true"), "{\"a\":1,\"x\":{\"y\":{\"z\":true}}}",
+           "nested: x.y.z created");
+    is_str(set(b, "{}", "x.y", "1"), "{\"x\":{\"y\":1}}", "nested: created in {}");
+    is_str(set(b, "{\"x\":{\"k\":1},\"a\":2}", "x.y", "3"), "{\"x\":{\"k\":1,\"y\":3},\"a\":2}",
+           "nested: into an existing object");
+    is_str(set(b, "{\"x\":{ }}", "x.y.z", "1"), "{\"x\":{ \"y\":{\"z\":1}}}",
+           "nested: into an existing empty object");
+    is_str(set(b, "{\"x\":{\"y\":1},\"y\":0}", "x.y", "2"), "{\"x\":{\"y\":2},\"y\":0}",
+           "nested: replace inside, same name outside untouched");
+    is_str(set(b, "{\"x\":{\"a\":1},\"x\":{\"b\":2}}", "x.c", "3"),
+           "{\"x\":{\"a\":1},\"x\":{\"b\":2,\"c\":3}}", "nested: through the last duplicate");
+}
+
+static void test_blocked(struct buf *b)
+{
+    is_str(set(b, "{\"x\":1}", "x.y", "1"), "BLOCKED", "blocked: intermediate number");
+    is_str(set(b, "{\"x\":[{}]}", "x.y", "1"), "BLOCKED", "blocked: intermediate array");
+    is_str(set(b, "{\"x\":\"s\"}", "x.y", "1"), "BLOCKED", "blocked: intermediate string");
+    is_str(set(b, "{\"x\":null}", "x.y", "1"), "BLOCKED", "blocked: intermediate null");
+    is_str(set(b, "{\"x\":{\"y\":5}}", "x.y.z", "1"), "BLOCKED", "blocked: deeper");
+    is_str(set(b, "{\"x\":{},\"x\":5}", "x.y", "1"), "BLOCKED", "blocked: last duplicate decides");
+}
+
+static void test_quoting(struct buf *b)
+{
+    is_str(set(b, "{}", "we\"ird", "1"), "{\"we\\\"ird\":1}", "quoting: a quote in the name");
+    is_str(set(b, "{}", "back\\slash", "1"), "{\"back\\\\slash\":1}",
+           "quoting: a backslash in the name");
+    is_str(set(b, "{}", "tab\there\x01", "1"), "{\"tab\\there\\u0001\":1}",
+           "quoting: control characters in the name");
+    is_str(set(b, "{}", "bad\xff", "1"), "{\"bad\\ufffd\":1}", "quoting: invalid UTF-8 name");
+    is_str(set(b, "{\"we\\\"ird\":0}", "we\"ird", "1"), "{\"we\\\"ird\":1}",
+           "quoting: an escaped existing key is found");
+}
+
+static void test_malformed(struct buf *b)
+{
+    is_str(set(b, "[1]", "a", "1"), "MALFORMED", "malformed: array record");
+    is_str(set(b, "\"s\"", "a", "1"), "MALFORMED", "malformed: string record");
+    is_str(set(b, "", "a", "1"), "MALFORMED", "malformed: empty record");
+    is_str(set(b, "{\"a\":}", "b", "1"), "MALFORMED", "malformed: missing value");
+    is_str(set(b, "{\"a\":1", "b", "1"), "MALFORMED", "malformed: truncated record");
+    is_str(set(b, "{\"a\":1} x {\"b\":2}", "c", "1"), "MALFORMED", "malformed: trailing text");
+    is_str(set(b, "{\"a\":{\"b\":}}", "a.c", "1"), "MALFORMED", "malformed: nested object");
+    is_str(set(b, "{}", "", "1"), "MALFORMED", "malformed: empty path");
+    is_str(set(b, "{}", "a..b", "1"), "MALFORMED", "malformed: empty component");
+    is_str(set(b, "{}", ".a", "1"), "MALFORMED", "malformed: leading dot");
+    is_str(set(b, "{}", "a.", "1"), "MALFORMED", "malformed: trailing dot");
+
+    /* Every cut of a record fails cleanly and stays in bounds. */
+    const char *rec = "{\"a\":{\"b\":[1,\"}\\\"\"]},\"c\":\"\\u00e9\"}";
+    size_t len = strlen(rec), malformed = 0;
+    for (size_t k = 0; k < len; k++) {
+        char cut[64];
+        memcpy(cut, rec, k);
+        cut[k] = '\0';
+        malformed += strcmp(set(b, cut, "a.x", "1"), "MALFORMED") == 0;
+    }
+    ok(malformed == len, "malformed: each of %zu cuts of a record", len);
+}
+
+static void test_nomem(void)
+{
+    struct buf small;
+    buf_init(&small, 11);
+    is_str(set(&small, "{\"a\":1}", "b", "2"), "NOMEM", "nomem: over the cap, out restored");
+    is_str(set(&small, "{\"a\":1}", "a", "2"), "{\"a\":2}", "nomem: fits exactly under the cap");
+    is_str(set(&small, "{}", "x.y", "1"), "NOMEM", "nomem: nested creation over the cap");
+    buf_free(&small);
+}
+
+int main(void)
+{
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    test_append(&b);
+    test_replace(&b);
+    test_nested(&b);
+    test_blocked(&b);
+    test_quoting(&b);
+    test_malformed(&b);
+    test_nomem();
+    buf_free(&b);
+    return tap_done();
+}
