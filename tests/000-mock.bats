@@ -36,22 +36,31 @@ curl_status() {
     assert_output --partial '"body":"{\"q\":\"a\\b\"}\n"'
 }
 
+# The status curl got for a request to the mock.
+status_of() {
+    curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL$1"
+}
+
 @test "seq answers each attempt of a key with the next status, then repeats the last" {
     local codes=() i
     for i in 1 2 3 4; do
-        codes+=("$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/s?seq=503,429,200&key=k$i-shared")")
+        codes+=("$(status_of "/s?seq=503,429,200&key=k$i")")
     done
     # Different keys: each is a first attempt.
     [[ "${codes[*]}" == "503 503 503 503" ]] || fail "per-key attempts: ${codes[*]}"
     codes=()
     for i in 1 2 3 4; do
-        codes+=("$(curl -sS -o /dev/null -w '%{http_code}' "$MOCK_URL/s?seq=503,429,200&key=one")")
+        codes+=("$(status_of "/s?seq=503,429,200&key=one")")
     done
     [[ "${codes[*]}" == "503 429 200 200" ]] || fail "statuses: ${codes[*]}"
+    # Without key= the whole target is the key.
+    codes=("$(status_of "/t?seq=500,201")" "$(status_of "/t?seq=500,201")")
+    [[ "${codes[*]}" == "500 201" ]] || fail "default key: ${codes[*]}"
 }
 
 @test "status, body, type and header script the response" {
-    curl_status -i "$MOCK_URL/x?status=201&body=%7B%22ok%22%3Atrue%7D&type=text/plain&header=Retry-After:%207"
+    local body=%7B%22ok%22%3Atrue%7D
+    curl_status -i "$MOCK_URL/x?status=201&body=$body&type=text/plain&header=Retry-After:%207"
     assert_line --index 0 --regexp '^HTTP/1.1 201 Created'
     assert_output --partial $'Content-Type: text/plain\r'
     assert_output --partial $'Retry-After: 7\r'

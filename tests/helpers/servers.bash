@@ -153,7 +153,8 @@ pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 4096; }
 http {
-    log_format enrich '\$msec \$connection \$connection_requests \$request_method \$request_uri \$status';
+    log_format enrich '\$msec \$connection \$connection_requests '
+                      '\$request_method \$request_uri \$status';
     access_log $dir/access.log enrich;
     client_body_temp_path $dir/client_body;
     proxy_temp_path $dir/proxy;

@@ -86,15 +86,21 @@ static void buf_puts(struct buf *b, const char *s)
 __attribute__((format(printf, 2, 3))) static void buf_printf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;
+    buf_reserve(b, 128); /* most lines fit: one formatting pass */
+    size_t room = b->cap - b->len;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(b->data + b->len, room, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        b->data[b->len] = '\0';
         return;
-    buf_reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
+    }
+    if ((size_t)n >= room) {
+        buf_reserve(b, (size_t)n);
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
 }
 
@@ -597,7 +603,8 @@ static int script_build(struct script *s, const struct params *ps, unsigned atte
     for (size_t i = 0; i < ps->count; i++) {
         if (strcmp(ps->items[i].name, "header") != 0)
             continue;
-        if (!strchr(ps->items[i].value, ':') || strpbrk(ps->items[i].value, "\r\n"))
+        const char *colon = strchr(ps->items[i].value, ':');
+        if (!colon || colon == ps->items[i].value || strpbrk(ps->items[i].value, "\r\n"))
             return buf_printf(why, "bad header '%s'", ps->items[i].value), -1;
         s->headers[s->header_count++] = &ps->items[i];
     }
@@ -701,13 +708,11 @@ static int send_big(int fd, long long n)
 {
     char chunk[64 * 1024];
     memset(chunk, 'x', sizeof(chunk));
-    if (n >= 2) {
-        chunk[0] = '"';
-        if (send_all(fd, chunk, 1) < 0)
-            return -1;
-        chunk[0] = 'x';
-        n -= 2;
-    }
+    if (n < 2) /* too short for quotes: plain x's */
+        return send_all(fd, chunk, (size_t)n);
+    if (send_all(fd, "\"", 1) < 0)
+        return -1;
+    n -= 2;
     while (n > 0) {
         size_t part = n > (long long)sizeof(chunk) ? sizeof(chunk) : (size_t)n;
         if (send_all(fd, chunk, part) < 0)
@@ -723,31 +728,28 @@ static int send_response(int fd, const struct request *r, const struct script *s
     struct buf body = {0};
     struct buf head = {0};
     bool no_body = s->status == 204 || s->status == 304;
-    long long length;
+    bool streamed = false;
 
-    if (no_body || s->empty)
-        length = 0;
+    if (no_body)
+        ;
     else if (s->fault == FAULT_BADJSON)
-        buf_puts(&body, "{\"a\":"), length = (long long)body.len;
+        buf_puts(&body, "{\"a\":");
+    else if (s->empty)
+        ;
     else if (s->big >= 0)
-        length = s->big;
+        streamed = true;
     else if (s->body)
-        buf_append(&body, s->body->value, s->body->value_len), length = (long long)body.len;
+        buf_append(&body, s->body->value, s->body->value_len);
     else
-        build_echo(&body, r, attempt), length = (long long)body.len;
+        build_echo(&body, r, attempt);
 
-    build_head(&head, s, no_body ? -1 : length, close);
+    build_head(&head, s, no_body ? -1 : streamed ? s->big : (long long)body.len, close);
     bool with_body = !no_body && strcmp(r->method, "HEAD") != 0;
-    int rc;
-    if (with_body && s->big >= 0 && !s->empty && s->fault != FAULT_BADJSON) {
-        rc = send_all(fd, head.data, head.len);
-        if (rc == 0 && s->big > 0)
-            rc = s->big == 1 ? send_all(fd, "x", 1) : send_big(fd, s->big);
-    } else {
-        if (with_body && body.len)
-            buf_append(&head, body.data, body.len);
-        rc = send_all(fd, head.data, head.len);
-    }
+    if (with_body && !streamed && body.len)
+        buf_append(&head, body.data, body.len);
+    int rc = send_all(fd, head.data, head.len);
+    if (rc == 0 && with_body && streamed)
+        rc = send_big(fd, s->big);
     free(body.data);
     free(head.data);
     return rc;

@@ -1,0 +1,119 @@
+/* Requests from records: URL safety checks, header substitution, redaction. */
+#include "request.h"
+
+#include <string.h>
+
+#include "tap.h"
+
+static struct request_spec *spec(const char *url, const char *h1, const char *h2, int allow)
+{
+    const char *headers[2] = {h1, h2};
+    char err[512];
+    size_t n = h2 ? 2 : h1 ? 1 : 0;
+    struct request_spec *s = request_spec_new(url, headers, n, allow, err, sizeof(err));
+    if (!s)
+        printf("# spec error: %s\n", err);
+    return s;
+}
+
+static enum fail_kind build(struct request_spec *s, const char *rec, struct request *r)
+{
+    struct failure f = {0};
+    return request_build(s, rec, strlen(rec), r, &f) == 0 ? FAIL_NONE : f.kind;
+}
+
+static void urls(void)
+{
+    struct request r;
+    request_init(&r, 4096);
+    struct request_spec *s = spec("http://h/users/{id}/orders", NULL, NULL, 0);
+    ok(build(s, "{\"id\":42}", &r) == FAIL_NONE, "a plain id builds");
+    is_str(r.url.data, "http://h/users/42/orders", "the URL is the expansion");
+    ok(build(s, "{\"id\":\"..\"}", &r) == FAIL_BAD_REQUEST, "'..' as a value is refused");
+    ok(build(s, "{\"id\":\".\"}", &r) == FAIL_BAD_REQUEST, "'.' as a value is refused");
+    ok(build(s, "{\"id\":\"...\"}", &r) == FAIL_NONE, "'...' is an ordinary segment");
+    ok(build(s, "{}", &r) == FAIL_MISSING_FIELD, "a missing id fails as missing_field");
+    request_spec_free(s);
+
+    s = spec("http://h/{+p}", NULL, NULL, 0);
+    ok(build(s, "{\"p\":\"a/../b\"}", &r) == FAIL_BAD_REQUEST, "{+p} with a/../b is refused");
+    ok(build(s, "{\"p\":\"a/%2e%2E/b\"}", &r) == FAIL_BAD_REQUEST, "%%2e%%2E is a dot segment too");
+    ok(build(s, "{\"p\":\"a/b?x=..\"}", &r) == FAIL_NONE, "dots in the query are fine");
+    request_spec_free(s);
+
+    s = spec("http://h/static/../{id}", NULL, NULL, 0);
+    ok(build(s, "{\"id\":1}", &r) == FAIL_NONE, "the template's own '..' is allowed");
+    request_spec_free(s);
+
+    s = spec("{+base}/x", NULL, NULL, 0);
+    ok(build(s, "{\"base\":\"ftp://h\"}", &r) == FAIL_BAD_REQUEST, "an ftp URL from a record is refused");
+    ok(build(s, "{\"base\":\"HTTPS://h\"}", &r) == FAIL_NONE, "the scheme is case-insensitive");
+    request_spec_free(s);
+
+    ok(spec("ftp://h/{id}", NULL, NULL, 0) == NULL, "an ftp template is a usage error");
+    ok(spec("http://h/{id", NULL, NULL, 0) == NULL, "an unclosed brace is a usage error");
+    ok(spec("http://h/", "NoColon", NULL, 0) == NULL, "a header without a colon is refused");
+    ok(spec("http://h/", "Bad Name: x", NULL, 0) == NULL, "a header name with a space is refused");
+    ok(request_dot_segments("http://h/a/./b/../c", 19) == 2, "two dot segments counted");
+    ok(request_dot_segments("/a/.b/c.", 8) == 0, "dots inside names are not segments");
+    request_free(&r);
+}
+
+static void headers(void)
+{
+    struct request r;
+    request_init(&r, 4096);
+    struct request_spec *s = spec("http://h/", "X-User: {user.id}", "Accept: text/plain", 0);
+    size_t n;
+    ok(request_spec_static_headers(s, &n) == NULL, "a templated header is not static");
+    ok(build(s, "{\"user\":{\"id\":\"a b\"}}", &r) == FAIL_NONE && r.nheaders == 2, "two headers");
+    is_str(r.headers[0], "X-User: a b", "the raw value is substituted");
+    is_str(r.headers[1], "Accept: text/plain", "the fixed header follows");
+    ok(build(s, "{\"user\":{\"id\":\"a\\r\\nX-Evil: 1\"}}", &r) == FAIL_BAD_REQUEST,
+       "CR LF in a value is refused");
+    ok(build(s, "{\"user\":{\"id\":\"a\\u0000b\"}}", &r) == FAIL_BAD_REQUEST, "NUL is refused");
+    ok(build(s, "{\"user\":{}}", &r) == FAIL_MISSING_FIELD, "a missing value fails");
+    ok(build(s, "{\"user\":{\"id\":\"\"}}", &r) == FAIL_NONE, "an empty value builds");
+    is_str(r.headers[0], "X-User;", "and is sent as an empty header");
+    request_spec_free(s);
+
+    s = spec("http://h/", "X-User: {id}", NULL, 1);
+    ok(build(s, "{}", &r) == FAIL_NONE && r.nheaders == 0, "--allow-missing drops the header");
+    request_spec_free(s);
+
+    s = spec("http://h/", "Authorization: Bearer t", NULL, 0);
+    const char *const *lines = request_spec_static_headers(s, &n);
+    ok(lines && n == 1, "a fixed header is static");
+    is_str(lines ? lines[0] : NULL, "Authorization: Bearer t", "as written");
+    request_spec_free(s);
+    request_free(&r);
+}
+
+static void redaction(void)
+{
+    struct buf b;
+    buf_init(&b, 1024);
+    request_redact_header("Authorization: Bearer secret", &b);
+    is_str(b.data, "Authorization: ***", "Authorization is redacted");
+    buf_reset(&b);
+    request_redact_header("cookie: a=b", &b);
+    is_str(b.data, "cookie: ***", "Cookie is redacted whatever its case");
+    buf_reset(&b);
+    request_redact_header("X-Api: visible", &b);
+    is_str(b.data, "X-Api: visible", "other headers are shown");
+    buf_reset(&b);
+    request_redact_url("http://user:pw@h/a@b", &b);
+    is_str(b.data, "http://user:***@h/a@b", "a URL password is redacted");
+    buf_reset(&b);
+    request_redact_url("http://h/x?u=a:b@c", &b);
+    is_str(b.data, "http://h/x?u=a:b@c", "the query is not userinfo");
+    buf_free(&b);
+}
+
+int main(void)
+{
+    urls();
+    headers();
+    redaction();
+    return tap_done();
+}
