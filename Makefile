@@ -68,10 +68,10 @@ test-normal: enrich tests/mock/mockd $(UNITS)
 
 demo: deps
 	$(MAKE) enrich tests/mock/mockd
-	sh scripts/demo.sh
+	bash scripts/demo.sh
 
 bench: enrich tests/mock/mockd
-	sh scripts/bench.sh
+	bash scripts/bench.sh
 
 install: enrich
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -48,6 +48,7 @@ struct record {
     long long deadline_ms;
     int attempts;
     int emit;
+    int to_errors; /* append the line to --errors when the record leaves */
     struct failure fail;
 };
 
@@ -151,16 +152,28 @@ static void render_failure(struct engine *e, struct record *r)
             r->input, r->lineno, o->error_into);
 }
 
+static void write_errors_line(struct engine *e, struct record *r)
+{
+    if (!r->to_errors)
+        return;
+    r->to_errors = 0;
+    if (output_line(&e->errors, r->line.data, r->line.len) < 0)
+        output_failed(e, &e->errors, e->o->errors_path);
+}
+
 static void record_failed(struct engine *e, struct record *r)
 {
     e->failed++;
     say(e, "%s:%lu: %s: %s%s", r->input, r->lineno, fail_kind_name(r->fail.kind), r->fail.message,
         e->o->on_error == ENRICH_FAIL && !e->o->dry_run ? " (stopping: --on-error fail)" : "");
-    if (e->have_errors && output_line(&e->errors, r->line.data, r->line.len) < 0)
-        output_failed(e, &e->errors, e->o->errors_path);
     render_failure(e, r);
-    if (e->o->on_error == ENRICH_FAIL && !e->o->dry_run)
+    /* --errors gets lines in output order, so a replay keeps input order; a
+     * run that stops here writes the line at once. */
+    r->to_errors = e->have_errors;
+    if (e->o->on_error == ENRICH_FAIL && !e->o->dry_run) {
+        write_errors_line(e, r);
         stop(e, ENRICH_ABORTED);
+    }
 }
 
 static void record_done(struct engine *e, struct record *r, size_t slot)
@@ -269,6 +282,7 @@ static void admit(struct engine *e, const char *line, size_t n, const struct fai
     r->lineno = e->in.lineno;
     r->attempts = 0;
     r->emit = 0;
+    r->to_errors = 0;
     memset(&r->fail, 0, sizeof(r->fail));
     r->deadline_ms = now_ms() + e->o->timeout_ms;
     buf_reset(&r->line);
@@ -428,11 +442,14 @@ static void fill(struct engine *e)
 
 /* ---- output --------------------------------------------------------- */
 
-static void drain(struct engine *e)
+/* Write out what the queue releases; after a stop, only when told to (an
+ * interrupted run still writes the records that completed). */
+static void drain(struct engine *e, int after_stop)
 {
     long s;
-    while (!e->finished && (s = queue_ready(e->queue)) >= 0) {
+    while ((!e->finished || after_stop) && !e->out.error && (s = queue_ready(e->queue)) >= 0) {
         struct record *r = &e->records[s];
+        write_errors_line(e, r);
         if (r->emit && output_line(&e->out, r->out.data, r->out.len) < 0)
             output_failed(e, &e->out, e->o->output_path ? e->o->output_path : "stdout");
         r->state = REC_FREE;
@@ -451,9 +468,11 @@ static void abort_in_flight(struct engine *e)
         http_cancel(e->http, i);
         fail_set(&r->fail, FAIL_TIMEOUT, "interrupted while in flight");
         say(e, "%s:%lu: interrupted while in flight", r->input, r->lineno);
-        if (e->have_errors)
-            output_line(&e->errors, r->line.data, r->line.len);
+        r->to_errors = e->have_errors;
+        write_errors_line(e, r);
+        r->emit = 0;
         r->state = REC_DONE;
+        queue_done(e->queue, i);
     }
 }
 
@@ -599,7 +618,7 @@ static void run_loop(struct engine *e)
 {
     while (!e->finished) {
         fill(e);
-        drain(e);
+        drain(e, 0);
         if (e->finished)
             break;
         int reading = !e->stop_reading && !e->input_done;
@@ -633,6 +652,8 @@ enum enrich_status enrich_run(const struct enrich_options *o, int *signal_number
         stop(&e, ENRICH_ABORTED);
     }
     run_loop(&e);
+    if (e.status == ENRICH_INTERRUPTED && e.queue)
+        drain(&e, 1);
     int pipe_gone = e.finished && e.status == ENRICH_BROKEN_PIPE;
     if (!pipe_gone && output_close(&e.out) < 0 && !e.finished)
         output_failed(&e, &e.out, o->output_path ? o->output_path : "stdout");
