@@ -30,9 +30,11 @@ struct cli_option {
 };
 
 static const struct cli_option table[] = {
-    {"url", required_argument, 'u', "TEMPLATE", "RFC 6570 URL template over record paths (required)"},
+    {"url", required_argument, 'u', "TEMPLATE",
+     "RFC 6570 URL template over record paths (required)"},
     {"method", required_argument, 'X', "METHOD", "HTTP method (default GET)"},
-    {"header", required_argument, 'H', "'NAME: VALUE'", "add a header; {path} in VALUE is substituted"},
+    {"header", required_argument, 'H', "'NAME: VALUE'",
+     "add a header; {path} in VALUE is substituted"},
     {"into", required_argument, 'i', "PATH", "where the response goes (default response)"},
     {"ok", required_argument, OPT_OK, "LIST", "statuses that succeed, e.g. 2xx,404 (default 2xx)"},
     {"allow-missing", no_argument, OPT_ALLOW_MISSING, NULL,

@@ -8,9 +8,9 @@
 #include "enrich.h"
 
 enum cli_result {
-    CLI_RUN,     /* options are in place: run */
-    CLI_DONE,    /* --help or --version was printed: exit 0 */
-    CLI_USAGE    /* a message was printed: exit 2 */
+    CLI_RUN,  /* options are in place: run */
+    CLI_DONE, /* --help or --version was printed: exit 0 */
+    CLI_USAGE /* a message was printed: exit 2 */
 };
 
 /* Fill o from argv (o must hold the defaults already). Strings in o borrow

@@ -44,7 +44,7 @@ struct record {
     unsigned long lineno;
     struct buf line; /* the input line, verbatim */
     struct request req;
-    struct buf out;  /* what goes to the output */
+    struct buf out; /* what goes to the output */
     long long deadline_ms;
     int attempts;
     int emit;
@@ -143,9 +143,9 @@ static void render_failure(struct engine *e, struct record *r)
     if (o->on_error != ENRICH_KEEP || r->fail.kind == FAIL_INVALID_JSON ||
         r->fail.kind == FAIL_NOT_OBJECT)
         return;
-    enum splice_status st = splice_set(r->line.data, r->line.len, o->error_into,
-                                       strlen(o->error_into), e->scratch.data, e->scratch.len,
-                                       &r->out);
+    enum splice_status st =
+        splice_set(r->line.data, r->line.len, o->error_into, strlen(o->error_into), e->scratch.data,
+                   e->scratch.len, &r->out);
     r->emit = st == SPLICE_OK;
     if (st == SPLICE_BLOCKED)
         say(e, "%s:%lu: cannot add the error at '%s': a member on the way is not an object",
@@ -207,7 +207,7 @@ static int check_record(struct engine *e, struct record *r)
         return -1;
     }
     if (type != J_OBJECT) {
-        static const char *const names[] = {"nothing", "null",   "false", "true",
+        static const char *const names[] = {"nothing",  "null",     "false",    "true",
                                             "a number", "a string", "an array", "an object"};
         fail_set(&r->fail, FAIL_NOT_OBJECT, "the line is %s, not a JSON object", names[type]);
         return -1;
@@ -215,8 +215,10 @@ static int check_record(struct engine *e, struct record *r)
     if (request_build(e->spec, r->line.data, r->line.len, &r->req, &r->fail) < 0)
         return -1;
     if (into_blocked(r->line.data, r->line.len, e->o->into)) {
-        fail_set(&r->fail, FAIL_BAD_REQUEST, "cannot add the result at '%s': a member on the "
-                 "way is not an object", e->o->into);
+        fail_set(&r->fail, FAIL_BAD_REQUEST,
+                 "cannot add the result at '%s': a member on the "
+                 "way is not an object",
+                 e->o->into);
         return -1;
     }
     return 0;
@@ -231,7 +233,8 @@ static void render_dry_run(struct engine *e, struct record *r)
     const char *method = e->o->method ? e->o->method : "GET";
     ok = ok && jspan_quote(method, strlen(method), &r->out) == 0;
     ok = ok && buf_puts(&r->out, ",\"url\":") == 0 && request_redact_url(r->req.url.data, b) == 0;
-    ok = ok && jspan_quote(b->data, b->len, &r->out) == 0 && buf_puts(&r->out, ",\"headers\":[") == 0;
+    ok = ok && jspan_quote(b->data, b->len, &r->out) == 0 &&
+         buf_puts(&r->out, ",\"headers\":[") == 0;
     size_t n;
     const char *const *lines = request_spec_static_headers(e->spec, &n);
     if (!lines)
@@ -332,9 +335,7 @@ static void classify(struct engine *e, struct record *r, const struct http_resul
             r->fail.status = res->status;
         }
         break;
-    case HTTP_CONNECT:
-        fail_set(&r->fail, FAIL_CONNECT, "%s", res->message);
-        break;
+    case HTTP_CONNECT: fail_set(&r->fail, FAIL_CONNECT, "%s", res->message); break;
     case HTTP_CONNECT_TIMEOUT:
         fail_set(&r->fail, FAIL_CONNECT, "connect timeout: %s", res->message);
         break;
@@ -363,8 +364,8 @@ static void on_result(struct engine *e, const struct http_result *res)
         request_redact_url(r->req.url.data, b);
         say(e, "%s:%lu: attempt %d: %s %s -> %s%s%ld (%.1f ms)", r->input, r->lineno, r->attempts,
             e->o->method ? e->o->method : "GET", b->data ? b->data : "",
-            r->fail.kind ? fail_kind_name(r->fail.kind) : "", r->fail.kind ? " " : "",
-            res->status, res->ms);
+            r->fail.kind ? fail_kind_name(r->fail.kind) : "", r->fail.kind ? " " : "", res->status,
+            res->ms);
     }
     /* Retries will decide here, from r->fail and r->attempts, whether to wait
      * and start another attempt instead of finishing the record. */

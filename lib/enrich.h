@@ -16,29 +16,29 @@ struct enrich_ok_set {
 };
 
 struct enrich_options {
-    const char *url;          /* RFC 6570 template (required) */
-    const char *method;       /* NULL: GET */
-    const char **headers;     /* "Name: value" templates, nheaders of them */
+    const char *url;      /* RFC 6570 template (required) */
+    const char *method;   /* NULL: GET */
+    const char **headers; /* "Name: value" templates, nheaders of them */
     size_t nheaders;
-    const char *into;         /* dotted path for the result; default "response" */
-    const char *error_into;   /* dotted path for the error object; default "error" */
-    struct enrich_ok_set ok;  /* filled by enrich_parse_ok */
-    int unordered;            /* write records as they complete */
-    size_t capacity;          /* records held at once */
-    long timeout_ms;          /* whole-record deadline from admission */
-    long attempt_timeout_ms;  /* one attempt; 0: none beyond timeout_ms */
-    long connect_timeout_ms;  /* 0: libcurl's default */
-    int allow_missing;        /* RFC 6570 undefined semantics for missing vars */
-    int follow_redirects;     /* -L */
+    const char *into;        /* dotted path for the result; default "response" */
+    const char *error_into;  /* dotted path for the error object; default "error" */
+    struct enrich_ok_set ok; /* filled by enrich_parse_ok */
+    int unordered;           /* write records as they complete */
+    size_t capacity;         /* records held at once */
+    long timeout_ms;         /* whole-record deadline from admission */
+    long attempt_timeout_ms; /* one attempt; 0: none beyond timeout_ms */
+    long connect_timeout_ms; /* 0: libcurl's default */
+    int allow_missing;       /* RFC 6570 undefined semantics for missing vars */
+    int follow_redirects;    /* -L */
     enum enrich_on_error on_error;
-    const char *errors_path;  /* --errors FILE or NULL */
-    const char *output_path;  /* -o FILE or NULL: stdout */
+    const char *errors_path; /* --errors FILE or NULL */
+    const char *output_path; /* -o FILE or NULL: stdout */
     int dry_run;
-    int line_buffered;        /* flush each record; cmd sets it for a tty */
-    int verbose;              /* one message per attempt */
-    const char **inputs;      /* FILE arguments; "-" is stdin; none: stdin */
+    int line_buffered;   /* flush each record; cmd sets it for a tty */
+    int verbose;         /* one message per attempt */
+    const char **inputs; /* FILE arguments; "-" is stdin; none: stdin */
     size_t ninputs;
-    int signal_fd;            /* read end of a self-pipe carrying signal numbers, or -1 */
+    int signal_fd; /* read end of a self-pipe carrying signal numbers, or -1 */
     /* Where messages go (one line each, no newline); cmd prints them. */
     void (*message)(void *ctx, const char *line);
     void *message_ctx;
@@ -46,12 +46,12 @@ struct enrich_options {
 
 /* How a run ended; cmd maps these to exit statuses. */
 enum enrich_status {
-    ENRICH_OK = 0,        /* every record succeeded */
-    ENRICH_SOME_FAILED,   /* some records failed */
-    ENRICH_USAGE,         /* bad template, unreadable file, ...: nothing sent */
-    ENRICH_ABORTED,       /* --on-error fail, write error, out of memory */
-    ENRICH_BROKEN_PIPE,   /* the reader of the output went away */
-    ENRICH_INTERRUPTED    /* a signal stopped the run (see enrich_run) */
+    ENRICH_OK = 0,      /* every record succeeded */
+    ENRICH_SOME_FAILED, /* some records failed */
+    ENRICH_USAGE,       /* bad template, unreadable file, ...: nothing sent */
+    ENRICH_ABORTED,     /* --on-error fail, write error, out of memory */
+    ENRICH_BROKEN_PIPE, /* the reader of the output went away */
+    ENRICH_INTERRUPTED  /* a signal stopped the run (see enrich_run) */
 };
 
 /* Set the defaults of every option (capacity 100, timeout 30s, ...). */

@@ -109,18 +109,18 @@ static CURL *easy_new(struct http *h, struct transfer *t)
     if (!e)
         return NULL;
     const char *method = h->cfg.method;
-    int ok = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_WRITEDATA, t) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-             /* The URL goes out exactly as expanded: no dot-segment removal. */
-             curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L) == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (long)h->cfg.follow_redirects) ==
-                 CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
-             curl_easy_setopt(e, CURLOPT_USERAGENT, "enrich/" ENRICH_VERSION) == CURLE_OK;
+    int ok =
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, t) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+        /* The URL goes out exactly as expanded: no dot-segment removal. */
+        curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (long)h->cfg.follow_redirects) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_USERAGENT, "enrich/" ENRICH_VERSION) == CURLE_OK;
     if (ok && h->cfg.connect_timeout_ms > 0)
         ok = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms) == CURLE_OK;
     if (ok && method && strcmp(method, "GET") != 0) {
@@ -206,8 +206,7 @@ static enum http_outcome classify(const struct http *h, CURLcode rc, struct tran
 {
     curl_off_t connect_us = 0;
     switch (rc) {
-    case CURLE_OK:
-        return HTTP_DONE;
+    case CURLE_OK: return HTTP_DONE;
     case CURLE_OPERATION_TIMEDOUT:
         curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
         /* libcurl words both the same way while connecting; the connect
@@ -222,10 +221,8 @@ static enum http_outcome classify(const struct http *h, CURLcode rc, struct tran
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-        return HTTP_CONNECT;
-    default:
-        return HTTP_BAD_RESPONSE;
+    case CURLE_GOT_NOTHING: return HTTP_CONNECT;
+    default: return HTTP_BAD_RESPONSE;
     }
 }
 

@@ -11,30 +11,30 @@
 struct http; /* opaque */
 
 struct http_config {
-    size_t slots;             /* at most this many transfers at once */
-    const char *method;       /* NULL or "GET": GET */
-    long connect_timeout_ms;  /* 0: libcurl's default */
+    size_t slots;            /* at most this many transfers at once */
+    const char *method;      /* NULL or "GET": GET */
+    long connect_timeout_ms; /* 0: libcurl's default */
     int follow_redirects;
-    size_t max_body;          /* a longer response body fails the attempt */
+    size_t max_body;            /* a longer response body fails the attempt */
     const char *const *headers; /* the same for every request, or NULL */
     size_t nheaders;
 };
 
 /* How a transfer ended. Strings are valid until the next http_ call. */
 enum http_outcome {
-    HTTP_DONE,          /* a complete response arrived (any status) */
-    HTTP_CONNECT,       /* no connection, or it broke before a response */
-    HTTP_TIMEOUT,       /* CURLOPT_TIMEOUT_MS ran out */
+    HTTP_DONE,            /* a complete response arrived (any status) */
+    HTTP_CONNECT,         /* no connection, or it broke before a response */
+    HTTP_TIMEOUT,         /* CURLOPT_TIMEOUT_MS ran out */
     HTTP_CONNECT_TIMEOUT, /* the connect timeout ran out */
-    HTTP_BAD_RESPONSE   /* malformed or truncated response, bad redirect, too large */
+    HTTP_BAD_RESPONSE     /* malformed or truncated response, bad redirect, too large */
 };
 
 struct http_result {
     size_t slot;
     enum http_outcome outcome;
-    long status;          /* 0 when no response */
-    double ms;            /* the attempt's duration */
-    const char *message;  /* libcurl's words for a failure */
+    long status;         /* 0 when no response */
+    double ms;           /* the attempt's duration */
+    const char *message; /* libcurl's words for a failure */
     const struct buf *body;
 };
 

@@ -120,27 +120,13 @@ int jspan_value(const char *p, const char *end, struct jspan *out)
     const char *e;
     enum jtype type;
     switch (*p) {
-    case '"':
-        e = scan_string(p + 1, end), type = J_STRING;
-        break;
-    case '{':
-        e = scan_container(p, end), type = J_OBJECT;
-        break;
-    case '[':
-        e = scan_container(p, end), type = J_ARRAY;
-        break;
-    case 't':
-        e = scan_literal(p, end, "true"), type = J_TRUE;
-        break;
-    case 'f':
-        e = scan_literal(p, end, "false"), type = J_FALSE;
-        break;
-    case 'n':
-        e = scan_literal(p, end, "null"), type = J_NULL;
-        break;
-    default:
-        e = scan_number(p, end), type = J_NUMBER;
-        break;
+    case '"': e = scan_string(p + 1, end), type = J_STRING; break;
+    case '{': e = scan_container(p, end), type = J_OBJECT; break;
+    case '[': e = scan_container(p, end), type = J_ARRAY; break;
+    case 't': e = scan_literal(p, end, "true"), type = J_TRUE; break;
+    case 'f': e = scan_literal(p, end, "false"), type = J_FALSE; break;
+    case 'n': e = scan_literal(p, end, "null"), type = J_NULL; break;
+    default: e = scan_number(p, end), type = J_NUMBER; break;
     }
     if (!e)
         return -1;
@@ -517,22 +503,14 @@ static size_t utf8_valid_len(const unsigned char *p, const unsigned char *end)
 static int quote_escape(unsigned char c, struct buf *out)
 {
     switch (c) {
-    case '"':
-        return buf_append(out, "\\\"", 2);
-    case '\\':
-        return buf_append(out, "\\\\", 2);
-    case '\b':
-        return buf_append(out, "\\b", 2);
-    case '\f':
-        return buf_append(out, "\\f", 2);
-    case '\n':
-        return buf_append(out, "\\n", 2);
-    case '\r':
-        return buf_append(out, "\\r", 2);
-    case '\t':
-        return buf_append(out, "\\t", 2);
-    default:
-        return buf_printf(out, "\\u%04x", (unsigned)c);
+    case '"': return buf_append(out, "\\\"", 2);
+    case '\\': return buf_append(out, "\\\\", 2);
+    case '\b': return buf_append(out, "\\b", 2);
+    case '\f': return buf_append(out, "\\f", 2);
+    case '\n': return buf_append(out, "\\n", 2);
+    case '\r': return buf_append(out, "\\r", 2);
+    case '\t': return buf_append(out, "\\t", 2);
+    default: return buf_printf(out, "\\u%04x", (unsigned)c);
     }
 }
 

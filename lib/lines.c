@@ -87,7 +87,8 @@ enum lines_status lines_next(struct lines *r, const char **line, size_t *len)
 {
     const char *base = r->buf.data + r->start;
     size_t avail = r->buf.len - r->start;
-    const char *nl = avail > r->scanned ? memchr(base + r->scanned, '\n', avail - r->scanned) : NULL;
+    const char *nl =
+        avail > r->scanned ? memchr(base + r->scanned, '\n', avail - r->scanned) : NULL;
     if (!nl) {
         r->scanned = avail;
         if (!r->eof)

@@ -10,17 +10,17 @@
 #include "buf.h"
 
 enum lines_status {
-    LINES_OK,       /* a line is returned */
-    LINES_AGAIN,    /* no complete line buffered: call lines_fill */
-    LINES_EOF,      /* input exhausted */
-    LINES_TOO_LONG  /* a line over the cap was skipped (its number is counted) */
+    LINES_OK,      /* a line is returned */
+    LINES_AGAIN,   /* no complete line buffered: call lines_fill */
+    LINES_EOF,     /* input exhausted */
+    LINES_TOO_LONG /* a line over the cap was skipped (its number is counted) */
 };
 
 struct lines {
-    const char *name;     /* for messages: the path, or "<stdin>" */
+    const char *name; /* for messages: the path, or "<stdin>" */
     int fd;
-    int own_fd;           /* close it at lines_close */
-    int pollable;         /* not a regular file: wait for readability */
+    int own_fd;   /* close it at lines_close */
+    int pollable; /* not a regular file: wait for readability */
     int eof;
     int discarding;       /* inside an over-long line */
     unsigned long lineno; /* physical line number of the last line returned */

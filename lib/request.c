@@ -116,7 +116,8 @@ static int add_header(struct request_spec *s, const char *line, char *err, size_
     struct tmpl_error terr = {0};
     h->value = h->name ? tmpl_parse(value, TMPL_RAW, &terr) : NULL;
     if (!h->name || !h->value) {
-        snprintf(err, errlen, "invalid header '%s': %s", line, h->name ? terr.msg : "out of memory");
+        snprintf(err, errlen, "invalid header '%s': %s", line,
+                 h->name ? terr.msg : "out of memory");
         free(h->name);
         return -1;
     }
@@ -148,9 +149,8 @@ static int build_static(struct request_spec *s)
     return 0;
 }
 
-struct request_spec *request_spec_new(const char *url, const char *const *headers,
-                                      size_t nheaders, int allow_missing, char *err,
-                                      size_t errlen)
+struct request_spec *request_spec_new(const char *url, const char *const *headers, size_t nheaders,
+                                      int allow_missing, char *err, size_t errlen)
 {
     struct request_spec *s = calloc(1, sizeof(*s));
     if (!s || !(s->headers = calloc(nheaders + 1, sizeof(*s->headers)))) {
@@ -265,8 +265,8 @@ static int push_header(struct request *r, size_t offset)
     return 0;
 }
 
-static int build_header(const struct request_spec *s, const struct header_spec *h,
-                        const char *rec, size_t n, struct request *r, struct failure *f)
+static int build_header(const struct request_spec *s, const struct header_spec *h, const char *rec,
+                        size_t n, struct request *r, struct failure *f)
 {
     size_t start = r->header_text.len;
     struct tmpl_error terr = {0};

@@ -15,17 +15,16 @@ struct request_spec; /* opaque */
 /* One record's request. Reused across records: request_reset keeps memory. */
 struct request {
     struct buf url;
-    struct buf header_text;      /* header lines, each NUL-terminated */
-    const char **headers;        /* pointers into header_text */
+    struct buf header_text; /* header lines, each NUL-terminated */
+    const char **headers;   /* pointers into header_text */
     size_t nheaders;
     size_t headers_cap;
 };
 
 /* Compile the templates. Returns NULL with a one-line message in err (size
  * errlen) on a usage error or out of memory. Strings are copied. */
-struct request_spec *request_spec_new(const char *url, const char *const *headers,
-                                      size_t nheaders, int allow_missing, char *err,
-                                      size_t errlen);
+struct request_spec *request_spec_new(const char *url, const char *const *headers, size_t nheaders,
+                                      int allow_missing, char *err, size_t errlen);
 void request_spec_free(struct request_spec *s);
 
 /* Header lines that are the same for every record (no {path} in them), or

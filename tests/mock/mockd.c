@@ -502,8 +502,8 @@ enum fault {
 };
 
 static const char *const fault_names[] = {
-    [FAULT_NONE] = "none",         [FAULT_RESET] = "reset",       [FAULT_CLOSE] = "close",
-    [FAULT_GARBAGE] = "garbage",   [FAULT_TRUNCATE] = "truncate", [FAULT_HANG] = "hang",
+    [FAULT_NONE] = "none",       [FAULT_RESET] = "reset",       [FAULT_CLOSE] = "close",
+    [FAULT_GARBAGE] = "garbage", [FAULT_TRUNCATE] = "truncate", [FAULT_HANG] = "hang",
     [FAULT_BADJSON] = "badjson",
 };
 
@@ -722,8 +722,8 @@ static int send_big(int fd, long long n)
     return send_all(fd, "\"", 1);
 }
 
-static int send_response(int fd, const struct request *r, const struct script *s,
-                         unsigned attempt, bool close)
+static int send_response(int fd, const struct request *r, const struct script *s, unsigned attempt,
+                         bool close)
 {
     struct buf body = {0};
     struct buf head = {0};
@@ -881,11 +881,8 @@ static bool do_fault(struct conn *c, enum fault fault, int status)
         setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
         break;
     }
-    case FAULT_CLOSE:
-        break;
-    case FAULT_GARBAGE:
-        send_all(c->fd, "\0garbage\r\n\r\n", 12);
-        break;
+    case FAULT_CLOSE: break;
+    case FAULT_GARBAGE: send_all(c->fd, "\0garbage\r\n\r\n", 12); break;
     case FAULT_TRUNCATE:
         buf_printf(&out,
                    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
@@ -893,11 +890,8 @@ static bool do_fault(struct conn *c, enum fault fault, int status)
                    status, reason_phrase(status));
         send_all(c->fd, out.data, out.len);
         break;
-    case FAULT_HANG:
-        hang(c);
-        break;
-    default:
-        return false;
+    case FAULT_HANG: hang(c); break;
+    default: return false;
     }
     free(out.data);
     return true;

@@ -46,7 +46,8 @@ static void urls(void)
     request_spec_free(s);
 
     s = spec("{+base}/x", NULL, NULL, 0);
-    ok(build(s, "{\"base\":\"ftp://h\"}", &r) == FAIL_BAD_REQUEST, "an ftp URL from a record is refused");
+    ok(build(s, "{\"base\":\"ftp://h\"}", &r) == FAIL_BAD_REQUEST,
+       "an ftp URL from a record is refused");
     ok(build(s, "{\"base\":\"HTTPS://h\"}", &r) == FAIL_NONE, "the scheme is case-insensitive");
     request_spec_free(s);
 

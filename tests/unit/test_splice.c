@@ -23,14 +23,10 @@ static char *heap_copy(const char *s, size_t n)
 static const char *status_name(enum splice_status st)
 {
     switch (st) {
-    case SPLICE_OK:
-        return "OK";
-    case SPLICE_BLOCKED:
-        return "BLOCKED";
-    case SPLICE_NOMEM:
-        return "NOMEM";
-    case SPLICE_MALFORMED:
-        return "MALFORMED";
+    case SPLICE_OK: return "OK";
+    case SPLICE_BLOCKED: return "BLOCKED";
+    case SPLICE_NOMEM: return "NOMEM";
+    case SPLICE_MALFORMED: return "MALFORMED";
     }
     return "(unknown status)";
 }
