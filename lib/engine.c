@@ -362,10 +362,14 @@ static void on_result(struct engine *e, const struct http_result *res)
         struct buf *b = &e->msg;
         buf_reset(b);
         request_redact_url(r->req.url.data, b);
-        say(e, "%s:%lu: attempt %d: %s %s -> %s%s%ld (%.1f ms)", r->input, r->lineno, r->attempts,
-            e->o->method ? e->o->method : "GET", b->data ? b->data : "",
-            r->fail.kind ? fail_kind_name(r->fail.kind) : "", r->fail.kind ? " " : "", res->status,
-            res->ms);
+        const char *method = e->o->method ? e->o->method : "GET";
+        const char *url = b->data ? b->data : "";
+        if (r->fail.kind == FAIL_NONE)
+            say(e, "%s:%lu: attempt %d: %s %s -> %ld (%.1f ms)", r->input, r->lineno,
+                r->attempts, method, url, res->status, res->ms);
+        else
+            say(e, "%s:%lu: attempt %d: %s %s -> %s: %s (%.1f ms)", r->input, r->lineno,
+                r->attempts, method, url, fail_kind_name(r->fail.kind), r->fail.message, res->ms);
     }
     /* Retries will decide here, from r->fail and r->attempts, whether to wait
      * and start another attempt instead of finishing the record. */
