@@ -323,9 +323,16 @@ static int is_secret_header(const char *line, size_t name_len)
 int request_redact_header(const char *line, struct buf *out)
 {
     size_t name_len = strcspn(line, ":;");
-    if (line[name_len] && is_secret_header(line, name_len))
-        return buf_append(out, line, name_len) < 0 ? -1 : buf_puts(out, ": ***");
-    return buf_puts(out, line);
+    if (!line[name_len])
+        return buf_puts(out, line);
+    if (buf_append(out, line, name_len) < 0)
+        return -1;
+    if (is_secret_header(line, name_len))
+        return buf_puts(out, ": ***");
+    /* "Name;" is libcurl's spelling of an empty value; show it as HTTP does. */
+    if (line[name_len] == ';' && !line[name_len + 1])
+        return buf_putc(out, ':');
+    return buf_puts(out, line + name_len);
 }
 
 int request_redact_url(const char *url, struct buf *out)

@@ -68,6 +68,18 @@ input() {
     assert_output '{"user":"first","id":1,"user":{"name":"ann"},"b":2}'
 }
 
+@test "--into a.b follows the last of duplicate a members" {
+    input '{"id":1,"a":{"b":"x"},"a":{"c":2,"b":"y","d":3}}'
+    enrich_stdin "$IN" -0 -- -u "$URL" --into a.b
+    assert_output '{"id":1,"a":{"b":"x"},"a":{"c":2,"b":{"name":"ann"},"d":3}}'
+}
+
+@test "--into matches a member whose name is written with escapes" {
+    input '{"id":1,"us\u0065r":"old"}'
+    enrich_stdin "$IN" -0 -- -u "$URL" --into user
+    assert_output '{"id":1,"us\u0065r":{"name":"ann"}}'
+}
+
 @test "--into a.b creates the missing intermediate object" {
     input '{"id":1}' '{"id":2,"a":{"c":1}}'
     enrich_stdin "$IN" -0 -- -u "$URL" --into a.b
@@ -196,6 +208,92 @@ input() {
     assert_equal "${#stderr_lines[@]}" 2
     [[ ${stderr_lines[0]} == "enrich: $IN:1: not_object: "* ]] || fail "stderr: $stderr"
     [[ ${stderr_lines[1]} == "enrich: $IN:3: not_object: "* ]] || fail "stderr: $stderr"
+}
+
+# invalid_line LINE-BYTES: LINE (printf format) fails as invalid_json: not written, reported
+# with its line number, and no request is sent for it.
+invalid_line() {
+    printf "$1"'\n{"id":1}\n' >"$IN"
+    run_enrich -1 -- -u "$MOCK_URL/x?body=1" "$IN"
+    assert_output '{"id":1,"response":1}'
+    assert_equal "${#stderr_lines[@]}" 1
+    [[ ${stderr_lines[0]} == "enrich: $IN:1: invalid_json: "* ]] || fail "stderr: $stderr"
+    run -0 mock_targets
+    assert_output '/x?body=1'
+}
+
+@test "a number with a leading zero makes the line invalid_json and sends no request" {
+    invalid_line '{"id":1,"n":01}'
+}
+
+@test "a negative number with a leading zero makes the line invalid_json" {
+    invalid_line '{"id":1,"n":-01}'
+}
+
+@test "a number ending in a bare dot makes the line invalid_json" {
+    invalid_line '{"id":1,"n":1.}'
+}
+
+@test "a raw control character inside a string makes the line invalid_json" {
+    invalid_line '{"id":1,"s":"a\001b"}'
+}
+
+@test "a raw tab inside a string makes the line invalid_json" {
+    invalid_line '{"id":1,"s":"a\tb"}'
+}
+
+@test "a byte-order mark before the object makes the line invalid_json" {
+    invalid_line '\357\273\277{"id":1}'
+}
+
+@test "trailing text after the object makes the line invalid_json" {
+    invalid_line '{"id":1} x'
+}
+
+@test "two objects on one line make the line invalid_json" {
+    invalid_line '{"id":1}{"id":2}'
+}
+
+# response_is QUERY-BODY WANT-RESPONSE: a mock response with body QUERY-BODY (percent-
+# encoded) is inserted as WANT-RESPONSE.
+response_is() {
+    input '{"id":1}'
+    enrich_stdin "$IN" -0 -- -u "$MOCK_URL/r?body=$1"
+    assert_output "{\"id\":1,\"response\":$2}"
+}
+
+@test "a response with a leading-zero number is not JSON and is inserted as a string" {
+    response_is '%7B%22n%22%3A01%7D' '"{\"n\":01}"'
+}
+
+@test "a response with a number ending in a bare dot is inserted as a string" {
+    response_is '%5B1.%5D' '"[1.]"'
+}
+
+@test "a response with a raw control character in a string is inserted as an escaped string" {
+    response_is '%7B%22s%22%3A%22a%01b%22%7D' '"{\"s\":\"a\u0001b\"}"'
+}
+
+@test "a text response with CR, LF and NUL is escaped in the JSON string" {
+    response_is 'line1%0D%0Aline2%00x&type=text/plain' '"line1\r\nline2\u0000x"'
+}
+
+@test "a text response with invalid UTF-8 gets U+FFFD" {
+    response_is 'a%FFb&type=text/plain' '"a\ufffdb"'
+}
+
+@test "a JSON response with surrounding whitespace is inserted minified" {
+    response_is '%20%0A%5B1%2C%20%20%222%20%22%5D%20%0A' '[1,"2 "]'
+}
+
+@test "a JSON response after a byte-order mark yields valid JSON output" {
+    input '{"id":1}'
+    enrich_stdin "$IN" -0 -- -u "$MOCK_URL/r?body=%EF%BB%BF%7B%7D"
+    # Either the mark is ignored (RFC 8259 allows it) or the body is kept as a string.
+    case $output in
+    '{"id":1,"response":{}}' | '{"id":1,"response":"\ufeff{}"}' | $'{"id":1,"response":"\xef\xbb\xbf{}"}') ;;
+    *) fail "not valid JSON output: $output" ;;
+    esac
 }
 
 @test "records that all succeed exit 0 with nothing on stderr" {

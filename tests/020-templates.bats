@@ -33,13 +33,15 @@ expands_to() {
     assert_output "$want"
 }
 
-# fails_without_request RECORD TEMPLATE-PATH KIND [ENRICH-ARGS...]: the record fails with
-# KIND, zero attempts and the matching stderr line, and the mock sees no request.
+# fails_without_request RECORD TEMPLATE KIND [ENRICH-ARGS...]: the record fails with KIND,
+# zero attempts and the matching stderr line, and the mock sees no request. A TEMPLATE
+# without "://" is a path on the mock.
 fails_without_request() {
-    local record=$1 path=$2 kind=$3
+    local record=$1 url=$2 kind=$3
     shift 3
+    [[ $url == *://* ]] || url=$MOCK_URL$url
     input "$record"
-    enrich_stdin "$IN" -1 -- -u "$MOCK_URL$path" "$@"
+    enrich_stdin "$IN" -1 -- -u "$url" "$@"
     local head="${record%\}},\"error\":{\"kind\":\"$kind\",\"message\":\"" tail='","attempts":0}}'
     [[ $output == "$head"?*"$tail" ]] || fail "want $head...$tail"
     assert_equal "${#lines[@]}" 1
@@ -128,7 +130,8 @@ bad_template() {
 
 @test "a missing field fails only its record; the others are fetched" {
     input '{"id":1}' '{"x":2}' '{"id":3}'
-    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/users/{id}?body=%7B%7D"
+    # -c 1: one request at a time, so the mock's log is in input order.
+    enrich_stdin "$IN" -1 -- -c 1 -u "$MOCK_URL/users/{id}?body=%7B%7D"
     assert_line --index 0 '{"id":1,"response":{}}'
     assert_line --index 1 --regexp '^\{"x":2,"error":\{"kind":"missing_field","message":"[^"]+","attempts":0\}\}$'
     assert_line --index 2 '{"id":3,"response":{}}'
@@ -161,7 +164,8 @@ bad_template() {
 
 @test "--allow-missing omits undefined query parameters" {
     input '{"p":1}' '{"x":0}' '{"p":2,"q":null,"r":[]}'
-    enrich_stdin "$IN" -0 -- --allow-missing -u "$MOCK_URL/s{?q,p,r}"
+    # -c 1: one request at a time, so the mock's log is in input order.
+    enrich_stdin "$IN" -0 -- -c 1 --allow-missing -u "$MOCK_URL/s{?q,p,r}"
     run -0 mock_targets
     assert_output $'/s?p=1\n/s\n/s?p=2'
 }
@@ -258,4 +262,26 @@ bad_template() {
 @test "dots that do not form a whole segment are allowed" {
     expands_to '{"id":"...","f":"a..b","e":"%2e%2e"}' '/users/{id}/{f}/{e}' \
         '/users/.../a..b/%252e%252e'
+}
+
+@test "a template error does not print the URL's password" {
+    run_enrich -2 -- -u "http://user:pw-s3cret@127.0.0.1:$MOCK_PORT/{x.}" </dev/null
+    [[ -n $stderr ]] || fail "no message"
+    [[ $stderr != *s3cret* ]] || fail "the password reached stderr: $stderr"
+}
+
+@test "a non-http template error does not print the URL's password" {
+    run_enrich -2 -- -u "ftp://user:pw-s3cret@127.0.0.1/{x}" </dev/null
+    [[ -n $stderr ]] || fail "no message"
+    [[ $stderr != *s3cret* ]] || fail "the password reached stderr: $stderr"
+}
+
+@test "an empty host from the record fails bad_request instead of taking a host from the path" {
+    # http:///127.0.0.1:PORT/x must not become a request to 127.0.0.1:PORT.
+    fails_without_request '{"h":""}' "http://{h}/127.0.0.1:$MOCK_PORT/x" bad_request
+}
+
+@test "an expanded URL that is malformed fails bad_request with no attempt" {
+    # {h} percent-encodes the colon, so the authority is not a valid host.
+    fails_without_request "{\"h\":\"127.0.0.1:$MOCK_PORT\"}" 'http://{h}/x' bad_request
 }

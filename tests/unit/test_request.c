@@ -103,6 +103,9 @@ static void redaction(void)
     request_redact_header("X-Api: visible", &b);
     is_str(b.data, "X-Api: visible", "other headers are shown");
     buf_reset(&b);
+    request_redact_header("X-Empty;", &b);
+    is_str(b.data, "X-Empty:", "an empty value shows as Name:");
+    buf_reset(&b);
     request_redact_url("http://user:pw@h/a@b", &b);
     is_str(b.data, "http://user:***@h/a@b", "a URL password is redacted");
     buf_reset(&b);

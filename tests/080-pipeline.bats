@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# Behaving well in a pipeline: SIGPIPE, -o, flushing, signals, and whole-run counts.
+
+load helpers/common
+
+RECORDS=500
+
+setup_file() {
+    mock_start
+    nginx_start
+    mkdir -p "$NGINX_ROOT/items"
+    local i
+    for ((i = 1; i <= RECORDS; i++)); do
+        printf '{"n":%d}\n' "$i" >"$NGINX_ROOT/items/$i.json"
+    done
+}
+
+teardown_file() {
+    mock_stop
+    nginx_stop
+}
+
+setup() {
+    mock_log_reset
+    ENRICH_PID=
+}
+
+teardown() {
+    # A test that failed half way may leave its background enrich behind.
+    if [[ -n $ENRICH_PID ]] && _proc_alive "$ENRICH_PID"; then
+        kill -KILL "$ENRICH_PID" 2>/dev/null || true
+    fi
+}
+
+# records N FILE: N records {"id":1} ... {"id":N}.
+records() {
+    local i
+    for ((i = 1; i <= $1; i++)); do
+        printf '{"id":%d}\n' "$i"
+    done >"$2"
+}
+
+# wait_for_requests N: polls the mock log until N requests arrived (10 s at most).
+wait_for_requests() {
+    local i
+    for ((i = 0; i < 500; i++)); do
+        (($(mock_requests) >= $1)) && return 0
+        sleep 0.02
+    done
+    echo "# only $(mock_requests) of $1 requests arrived" >&2
+    return 1
+}
+
+# wait_exit PID: waits for a background enrich, at most ENRICH_TEST_TIMEOUT seconds, and
+# sets status to its exit status (124 if it had to be killed).
+wait_exit() {
+    local pid=$1 i
+    for ((i = 0; i < ENRICH_TEST_TIMEOUT * 50; i++)); do
+        _proc_alive "$pid" || break
+        sleep 0.02
+    done
+    if _proc_alive "$pid"; then
+        kill -KILL "$pid"
+        wait "$pid" || true
+        status=124
+        return 0
+    fi
+    status=0
+    wait "$pid" || status=$?
+}
+
+_head_pipeline() {
+    timeout "$ENRICH_TEST_TIMEOUT" "$ENRICH" --url "$MOCK_URL/p/{id}" <"$BATS_TEST_TMPDIR/in" \
+        2>"$BATS_TEST_TMPDIR/err" | head -n 5 >"$BATS_TEST_TMPDIR/out"
+    echo "enrich: ${PIPESTATUS[0]}, head: ${PIPESTATUS[1]}"
+}
+
+@test "a closed stdout (| head -n 5) stops enrich quietly with status 141" {
+    records 1000 "$BATS_TEST_TMPDIR/in"
+    run -0 _head_pipeline
+    assert_output "enrich: 141, head: 0"
+    run -0 cat "$BATS_TEST_TMPDIR/err"
+    assert_output ""
+    run -0 jq -r .id "$BATS_TEST_TMPDIR/out"
+    assert_output $'1\n2\n3\n4\n5'
+}
+
+@test "-o FILE writes the records to FILE and nothing to stdout" {
+    records 3 "$BATS_TEST_TMPDIR/in"
+    local out=$BATS_TEST_TMPDIR/out.ndjson
+    echo 'old content that must go' >"$out"
+    enrich_stdin "$BATS_TEST_TMPDIR/in" -0 -- -o "$out" --url "$MOCK_URL/o/{id}?body={id}"
+    assert_output ""
+    assert_equal "$stderr" ""
+    run -0 cat "$out"
+    assert_output $'{"id":1,"response":1}\n{"id":2,"response":2}\n{"id":3,"response":3}'
+}
+
+@test "--output is the long form of -o" {
+    records 2 "$BATS_TEST_TMPDIR/in"
+    enrich_stdin "$BATS_TEST_TMPDIR/in" -0 -- --output "$BATS_TEST_TMPDIR/o" --url "$MOCK_URL/lo/{id}?body={id}"
+    assert_output ""
+    run -0 cat "$BATS_TEST_TMPDIR/o"
+    assert_output $'{"id":1,"response":1}\n{"id":2,"response":2}'
+}
+
+# streams_each_record [ENRICH-ARGS]: feeds records one at a time through a fifo that stays
+# open, and reads each result back before writing the next, so enrich's output must reach
+# the pipe while it still waits for input.
+streams_each_record() {
+    local in=$BATS_TEST_TMPDIR/in.fifo out=$BATS_TEST_TMPDIR/out.fifo win rout line i
+    mkfifo "$in" "$out"
+    timeout "$ENRICH_TEST_TIMEOUT" "$ENRICH" "$@" --url "$MOCK_URL/s/{id}?body={id}" \
+        <"$in" >"$out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+    ENRICH_PID=$!
+    exec {win}>"$in" {rout}<"$out"
+    for i in 1 2 3; do
+        printf '{"id":%d}\n' "$i" >&"$win"
+        read -t 10 -r line <&"$rout" || fail "record $i was not written within 10 s"
+        assert_equal "$line" "{\"id\":$i,\"response\":$i}"
+    done
+    exec {win}>&-
+    if read -t 10 -r line <&"$rout"; then
+        fail "unexpected output after the last record: $line"
+    fi
+    exec {rout}<&-
+    wait_exit "$ENRICH_PID"
+    assert_equal "$status" 0
+    run -0 cat "$BATS_TEST_TMPDIR/err"
+    assert_output ""
+}
+
+@test "--line-buffered writes each record before input ends" {
+    streams_each_record --line-buffered
+}
+
+@test "output to a pipe is flushed before enrich waits for more input" {
+    streams_each_record
+}
+
+# start_in_flight: enrich with two 1 s records in flight and its stdin still open.
+start_in_flight() {
+    local in=$BATS_TEST_TMPDIR/in.fifo
+    mkfifo "$in"
+    "$ENRICH" --url "$MOCK_URL/sig/{id}?delay=1000&body={id}" <"$in" \
+        >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+    ENRICH_PID=$!
+    exec {STDIN_FD}>"$in"
+    printf '{"id":1}\n{"id":2}\n' >&"$STDIN_FD"
+    wait_for_requests 2
+}
+
+@test "SIGTERM lets in-flight records finish, writes them and exits 143" {
+    start_in_flight
+    kill -TERM "$ENRICH_PID"
+    wait_exit "$ENRICH_PID"
+    exec {STDIN_FD}>&-
+    assert_equal "$status" 143
+    run -0 cat "$BATS_TEST_TMPDIR/out"
+    assert_output $'{"id":1,"response":1}\n{"id":2,"response":2}'
+}
+
+@test "SIGINT lets in-flight records finish, writes them and exits 130" {
+    start_in_flight
+    kill -INT "$ENRICH_PID"
+    wait_exit "$ENRICH_PID"
+    exec {STDIN_FD}>&-
+    assert_equal "$status" 130
+    run -0 cat "$BATS_TEST_TMPDIR/out"
+    assert_output $'{"id":1,"response":1}\n{"id":2,"response":2}'
+}
+
+# assert_all_enriched FILE: FILE has RECORDS valid JSON lines, each with its own response.
+assert_all_enriched() {
+    run -0 jq -c . "$1"
+    assert_equal "${#lines[@]}" "$RECORDS"
+    run -0 jq -r 'select(.response.n == .id) | .id' "$1"
+    assert_equal "${#lines[@]}" "$RECORDS"
+}
+
+@test "ordered mode writes every record once, in input order, at capacity 50" {
+    records "$RECORDS" "$BATS_TEST_TMPDIR/in"
+    local out=$BATS_TEST_TMPDIR/out.ndjson
+    enrich_stdin "$BATS_TEST_TMPDIR/in" -0 -- -c 50 -o "$out" --url "$NGINX_URL/items/{id}.json"
+    assert_equal "$stderr" ""
+    assert_all_enriched "$out"
+    run -0 jq -r .id "$out"
+    assert_output "$(seq 1 "$RECORDS")"
+}
+
+@test "unordered mode writes every record exactly once at capacity 50" {
+    records "$RECORDS" "$BATS_TEST_TMPDIR/in"
+    local out=$BATS_TEST_TMPDIR/out.ndjson
+    enrich_stdin "$BATS_TEST_TMPDIR/in" -0 -- -U -c 50 -o "$out" --url "$NGINX_URL/items/{id}.json"
+    assert_equal "$stderr" ""
+    assert_all_enriched "$out"
+    run -0 bash -c 'jq -r .id "$1" | sort -n' _ "$out"
+    assert_output "$(seq 1 "$RECORDS")"
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env bats
+# The command line: help, version, usage errors, the man page and make install.
+
+load helpers/common
+
+setup_file() {
+    mock_start
+}
+
+teardown_file() {
+    mock_stop
+}
+
+setup() {
+    mock_log_reset
+    echo '{"id":1}' >"$BATS_TEST_TMPDIR/one"
+}
+
+# assert_usage_error PATTERN ARGS...: exit 2, nothing on stdout, no request sent, and a
+# message matching PATTERN followed by the hint to try --help.
+assert_usage_error() {
+    local pattern=$1
+    shift
+    enrich_stdin "$BATS_TEST_TMPDIR/one" -2 -- "$@"
+    assert_output ""
+    assert_regex "${stderr_lines[0]}" "^enrich: $pattern"
+    assert_regex "$stderr" "Try 'enrich --help'"
+    run -0 mock_requests
+    assert_output 0
+}
+
+# The long option names enrich knows, from its hidden --list-options.
+option_names() {
+    "$ENRICH" --list-options | grep -vx 'list-options'
+}
+
+@test "--help exits 0 and describes --url on stdout" {
+    run_enrich -0 -- --help
+    assert_output --partial '--url'
+    assert_line --index 0 --regexp '^Usage: enrich '
+    assert_equal "$stderr" ""
+}
+
+@test "-h is --help" {
+    run_enrich -0 -- -h
+    assert_line --index 0 --regexp '^Usage: enrich '
+}
+
+@test "--help lists every option enrich accepts" {
+    run -0 option_names
+    local names=("${lines[@]}") name missing=()
+    ((${#names[@]} > 10)) || fail "--list-options printed only ${#names[@]} names"
+    run_enrich -0 -- --help
+    for name in "${names[@]}"; do
+        [[ $output == *"--$name"* ]] || missing+=("--$name")
+    done
+    assert_equal "${missing[*]}" ""
+}
+
+@test "--version names enrich and the libcurl it runs with" {
+    run_enrich -0 -- --version
+    assert_line --index 0 --regexp '^enrich [0-9]+\.[0-9]+'
+    assert_output --partial 'libcurl/'
+    assert_equal "$stderr" ""
+}
+
+@test "-V is --version" {
+    run_enrich -0 -- -V
+    assert_line --index 0 --regexp '^enrich [0-9]+\.[0-9]+.*libcurl/'
+}
+
+@test "an unknown option is a usage error pointing to --help" {
+    assert_usage_error ".*--bogus" --bogus --url "$MOCK_URL/x"
+}
+
+@test "an unknown short option is a usage error pointing to --help" {
+    assert_usage_error ".*-Z" -Z --url "$MOCK_URL/x"
+}
+
+@test "a missing --url is a usage error" {
+    assert_usage_error ".*--url"
+}
+
+@test "an option missing its value is a usage error" {
+    assert_usage_error ".*capacity" --url "$MOCK_URL/x" --capacity
+}
+
+@test "--capacity 0 is a usage error" {
+    assert_usage_error "--capacity: " --capacity 0 --url "$MOCK_URL/x"
+}
+
+@test "--capacity abc is a usage error" {
+    assert_usage_error "--capacity: " --capacity abc --url "$MOCK_URL/x"
+}
+
+@test "-c above a million and negative -c are usage errors" {
+    assert_usage_error "--capacity: " -c 1000001 --url "$MOCK_URL/x"
+    assert_usage_error "--capacity: " -c -5 --url "$MOCK_URL/x"
+}
+
+@test "--on-error bogus is a usage error" {
+    assert_usage_error "--on-error: " --on-error bogus --url "$MOCK_URL/x"
+}
+
+@test "--ok bogus is a usage error" {
+    assert_usage_error "--ok: " --ok bogus --url "$MOCK_URL/x"
+}
+
+@test "an unreadable input file is a usage error before any request" {
+    printf '%s\n' '{"id":1}' >"$BATS_TEST_TMPDIR/good"
+    run_enrich -2 -- --url "$MOCK_URL/x/{id}" "$BATS_TEST_TMPDIR/good" "$BATS_TEST_TMPDIR/missing"
+    assert_output ""
+    assert_regex "$stderr" "$BATS_TEST_TMPDIR/missing"
+    run -0 mock_requests
+    assert_output 0
+}
+
+@test "the man page documents every option" {
+    local page=$ENRICH_ROOT/man/enrich.1
+    [[ -f $page ]] || fail "no man page at $page"
+    run -0 option_names
+    local names=("${lines[@]}") name missing=()
+    ((${#names[@]} > 10)) || fail "--list-options printed only ${#names[@]} names"
+    # In roff every hyphen of an option is written \-: --allow-missing is \-\-allow\-missing.
+    for name in "${names[@]}"; do
+        grep -qF -- "\\-\\-${name//-/\\-}" "$page" || missing+=("--$name")
+    done
+    assert_equal "${missing[*]}" ""
+}
+
+@test "the man page renders with man" {
+    command -v man >/dev/null || skip "man is not installed"
+    local page=$ENRICH_ROOT/man/enrich.1
+    [[ -f $page ]] || fail "no man page at $page"
+    run -0 env MANWIDTH=80 MANPAGER=cat PAGER=cat man -l "$page"
+    assert_output --partial 'enrich'
+}
+
+@test "make install puts the binary and the man page under DESTDIR and PREFIX" {
+    local dest=$BATS_TEST_TMPDIR/d
+    run make -C "$ENRICH_ROOT" install DESTDIR="$dest" PREFIX=/usr
+    assert_success
+    [[ -x $dest/usr/bin/enrich ]] || fail "no executable $dest/usr/bin/enrich"
+    [[ -f $dest/usr/share/man/man1/enrich.1 ]] || fail "no $dest/usr/share/man/man1/enrich.1"
+    run -0 cmp "$ENRICH_ROOT/man/enrich.1" "$dest/usr/share/man/man1/enrich.1"
+    run -0 "$dest/usr/bin/enrich" --version
+    assert_line --index 0 --regexp '^enrich [0-9]'
+    run -0 stat -c %a "$dest/usr/bin/enrich" "$dest/usr/share/man/man1/enrich.1"
+    assert_output $'755\n644'
+}
