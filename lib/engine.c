@@ -71,6 +71,7 @@ struct engine {
     int signal_number;
     int signals;
     int finished; /* the loop must end now */
+    long fail_slot; /* --on-error fail: the record that stopped the run, or -1 */
     enum enrich_status status;
 };
 
@@ -146,10 +147,8 @@ static void render_failure(struct engine *e, struct record *r)
     enum splice_status st =
         splice_set(r->line.data, r->line.len, o->error_into, strlen(o->error_into), e->scratch.data,
                    e->scratch.len, &r->out);
+    /* Blocked only when the record failed on that very path: already said. */
     r->emit = st == SPLICE_OK;
-    if (st == SPLICE_BLOCKED)
-        say(e, "%s:%lu: cannot add the error at '%s': a member on the way is not an object",
-            r->input, r->lineno, o->error_into);
 }
 
 static void write_errors_line(struct engine *e, struct record *r)
@@ -165,13 +164,15 @@ static void record_failed(struct engine *e, struct record *r)
 {
     e->failed++;
     say(e, "%s:%lu: %s: %s%s", r->input, r->lineno, fail_kind_name(r->fail.kind), r->fail.message,
-        e->o->on_error == ENRICH_FAIL && !e->o->dry_run ? " (stopping: --on-error fail)" : "");
+        e->o->on_error == ENRICH_FAIL ? " (stopping: --on-error fail)" : "");
     render_failure(e, r);
     /* --errors gets lines in output order, so a replay keeps input order; a
      * run that stops here writes the line at once. */
     r->to_errors = e->have_errors;
-    if (e->o->on_error == ENRICH_FAIL && !e->o->dry_run) {
+    if (e->o->on_error == ENRICH_FAIL) {
         write_errors_line(e, r);
+        if (!e->finished)
+            e->fail_slot = r - e->records;
         stop(e, ENRICH_ABORTED);
     }
 }
@@ -214,12 +215,19 @@ static int check_record(struct engine *e, struct record *r)
     }
     if (request_build(e->spec, r->line.data, r->line.len, &r->req, &r->fail) < 0)
         return -1;
-    if (into_blocked(r->line.data, r->line.len, e->o->into)) {
-        fail_set(&r->fail, FAIL_BAD_REQUEST,
-                 "cannot add the result at '%s': a member on the "
-                 "way is not an object",
-                 e->o->into);
+    char why[160];
+    if (http_url_check(r->req.url.data, why, sizeof(why)) < 0) {
+        fail_set(&r->fail, FAIL_BAD_REQUEST, "%s", why);
         return -1;
+    }
+    const char *paths[2] = {e->o->into, e->o->error_into};
+    for (int i = 0; i < 2; i++) {
+        if (into_blocked(r->line.data, r->line.len, paths[i])) {
+            fail_set(&r->fail, FAIL_BAD_REQUEST,
+                     "cannot add the %s at '%s': a member on the way is not an object",
+                     i == 0 ? "result" : "error", paths[i]);
+            return -1;
+        }
     }
     return 0;
 }
@@ -423,6 +431,9 @@ static void fill(struct engine *e)
         struct failure too_long = {.kind = FAIL_INVALID_JSON};
         switch (lines_next(&e->in, &line, &n)) {
         case LINES_OK:
+            /* A byte order mark opens some files; it is not part of the record. */
+            if (e->in.lineno == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+                line += 3, n -= 3;
             if (!blank(line, n))
                 admit(e, line, n, NULL);
             break;
@@ -453,6 +464,8 @@ static void drain(struct engine *e, int after_stop)
 {
     long s;
     while ((!e->finished || after_stop) && !e->out.error && (s = queue_ready(e->queue)) >= 0) {
+        if (after_stop && s == e->fail_slot)
+            break;
         struct record *r = &e->records[s];
         write_errors_line(e, r);
         if (r->emit && output_line(&e->out, r->out.data, r->out.len) < 0)
@@ -646,6 +659,7 @@ enum enrich_status enrich_run(const struct enrich_options *o, int *signal_number
     memset(&e, 0, sizeof(e));
     e.o = o;
     e.status = ENRICH_OK;
+    e.fail_slot = -1;
     if (setup(&e) < 0) {
         teardown(&e);
         if (e.have_errors)
@@ -657,7 +671,9 @@ enum enrich_status enrich_run(const struct enrich_options *o, int *signal_number
         stop(&e, ENRICH_ABORTED);
     }
     run_loop(&e);
-    if (e.status == ENRICH_INTERRUPTED && e.queue)
+    /* Records that completed before an interruption, or before the failure
+     * that stopped the run, are still written. */
+    if ((e.status == ENRICH_INTERRUPTED || e.fail_slot >= 0) && e.queue)
         drain(&e, 1);
     int pipe_gone = e.finished && e.status == ENRICH_BROKEN_PIPE;
     if (!pipe_gone && output_close(&e.out) < 0 && !e.finished)

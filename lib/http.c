@@ -260,3 +260,18 @@ int http_next_done(struct http *h, struct http_result *res)
     }
     return 0;
 }
+
+int http_url_check(const char *url, char *why, size_t n)
+{
+    CURLU *u = curl_url();
+    if (!u) {
+        snprintf(why, n, "out of memory");
+        return -1;
+    }
+    CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, 0);
+    curl_url_cleanup(u);
+    if (rc == CURLUE_OK)
+        return 0;
+    snprintf(why, n, "malformed URL: %s", curl_url_strerror(rc));
+    return -1;
+}

@@ -38,6 +38,9 @@ struct http_result {
     const struct buf *body;
 };
 
+/* 0 if libcurl can parse url; else -1 with the reason in why. */
+int http_url_check(const char *url, char *why, size_t n);
+
 /* Returns NULL on failure (libcurl could not start, or out of memory). */
 struct http *http_new(const struct http_config *cfg);
 void http_free(struct http *h);

@@ -550,3 +550,69 @@ fail:
     out_truncate(out, entry);
     return -1;
 }
+
+/* Inside a string (p just past the quote): raw control characters and bad
+ * escapes are errors. Returns the byte after the closing quote, or NULL with
+ * *bad at the offending byte. */
+static const char *check_string(const char *p, const char *end, const char **bad)
+{
+    while (p < end) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"')
+            return p + 1;
+        if (c < 0x20) {
+            *bad = p;
+            return NULL;
+        }
+        if (c != '\\') {
+            p++;
+            continue;
+        }
+        if (p + 1 >= end || !strchr("\"\\/bfnrtu", p[1]) || p[1] == '\0') {
+            *bad = p;
+            return NULL;
+        }
+        if (p[1] == 'u') {
+            for (int i = 2; i < 6; i++)
+                if (p + i >= end || hex_value(p[i]) < 0) {
+                    *bad = p;
+                    return NULL;
+                }
+            p += 6;
+        } else {
+            p += 2;
+        }
+    }
+    *bad = end;
+    return NULL;
+}
+
+static int number_char(char c)
+{
+    return is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+}
+
+int jspan_check_tokens(const char *p, size_t n, size_t *error_at)
+{
+    const char *start = p, *end = p + n, *bad = NULL;
+    while (p < end) {
+        char c = *p;
+        if (c == '"') {
+            if (!(p = check_string(p + 1, end, &bad)))
+                break;
+        } else if (c == '-' || is_digit(c)) {
+            const char *e = scan_number(p, end);
+            if (!e || (e < end && number_char(*e))) {
+                bad = p;
+                break;
+            }
+            p = e;
+        } else {
+            p++;
+        }
+    }
+    if (!bad)
+        return 0;
+    *error_at = (size_t)(bad - start);
+    return -1;
+}

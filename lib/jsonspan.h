@@ -62,6 +62,12 @@ int jspan_member(const struct jspan *obj, const char *name, size_t n, struct jsp
  * An empty path, or one with an empty component ("a..b"), is absent. */
 int jspan_path(const struct jspan *root, const char *path, size_t n, struct jspan *out);
 
+/* The lexical rules cJSON lets pass: numbers must follow the JSON grammar
+ * (no 01, 1., +1), strings must not hold raw control characters, and every
+ * escape must be one of RFC 8259's. Structure is not checked (cJSON does
+ * that). Returns 0, or -1 with *error_at the offset of the offending byte. */
+int jspan_check_tokens(const char *p, size_t n, size_t *error_at);
+
 /* Append text with insignificant whitespace removed; strings, numbers and
  * literals are copied byte for byte. Returns 0, -1 malformed (an unterminated
  * string: the structure is not checked) or no memory. */

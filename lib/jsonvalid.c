@@ -2,6 +2,7 @@
 #include "jsonvalid.h"
 
 #include <cJSON.h>
+#include <string.h>
 
 static enum jtype type_of(const cJSON *item)
 {
@@ -38,11 +39,18 @@ int json_validate(const char *p, size_t n, enum jtype *type, size_t *error_at)
         *error_at = (size_t)(rest - p);
         return -1;
     }
-    return 0;
+    /* cJSON is lenient where JSON is not (01, 1., raw control characters in
+     * strings), and skips a byte order mark: check what it let through. */
+    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        return -1;
+    return jspan_check_tokens(p, n, error_at);
 }
 
 int json_response_value(const char *body, size_t n, struct buf *out)
 {
+    /* A byte order mark marks the encoding; it is not part of the value. */
+    if (n >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
+        body += 3, n -= 3;
     if (n == 0)
         return buf_puts(out, "null");
     enum jtype type;

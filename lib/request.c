@@ -101,11 +101,23 @@ static int valid_header_name(const char *p, size_t n)
     return 1;
 }
 
+/* Messages quote what the user wrote, but never a secret in it. */
+static void shown(const char *text, int is_url, char *out, size_t n)
+{
+    struct buf b;
+    buf_init(&b, 4096);
+    int rc = is_url ? request_redact_url(text, &b) : request_redact_header(text, &b);
+    snprintf(out, n, "%s", rc == 0 && b.data ? b.data : "");
+    buf_free(&b);
+}
+
 static int add_header(struct request_spec *s, const char *line, char *err, size_t errlen)
 {
+    char safe[256];
+    shown(line, 0, safe, sizeof(safe));
     const char *colon = strchr(line, ':');
     if (!colon || !valid_header_name(line, (size_t)(colon - line))) {
-        snprintf(err, errlen, "invalid header '%s': expected 'Name: value'", line);
+        snprintf(err, errlen, "invalid header '%s': expected 'Name: value'", safe);
         return -1;
     }
     const char *value = colon + 1;
@@ -116,7 +128,7 @@ static int add_header(struct request_spec *s, const char *line, char *err, size_
     struct tmpl_error terr = {0};
     h->value = h->name ? tmpl_parse(value, TMPL_RAW, &terr) : NULL;
     if (!h->name || !h->value) {
-        snprintf(err, errlen, "invalid header '%s': %s", line,
+        snprintf(err, errlen, "invalid header '%s': %s", safe,
                  h->name ? terr.msg : "out of memory");
         free(h->name);
         return -1;
@@ -158,14 +170,16 @@ struct request_spec *request_spec_new(const char *url, const char *const *header
         goto fail;
     }
     s->allow_missing = allow_missing;
+    char safe[256];
+    shown(url, 1, safe, sizeof(safe));
     struct tmpl_error terr = {0};
     s->url = tmpl_parse(url, TMPL_URI, &terr);
     if (!s->url) {
-        snprintf(err, errlen, "invalid URL template '%s': %s", url, terr.msg);
+        snprintf(err, errlen, "invalid URL template '%s': %s", safe, terr.msg);
         goto fail;
     }
     if (url[0] != '{' && !has_http_scheme(url, strlen(url))) {
-        snprintf(err, errlen, "invalid URL '%s': only http:// and https:// are allowed", url);
+        snprintf(err, errlen, "invalid URL '%s': only http:// and https:// are allowed", safe);
         goto fail;
     }
     s->url_dots = template_dots(url);
@@ -242,6 +256,11 @@ static int build_url(const struct request_spec *s, const char *rec, size_t n, st
         return tmpl_failure(st, &terr, "URL", f);
     if (!r->url.data || !has_http_scheme(r->url.data, r->url.len)) {
         fail_set(f, FAIL_BAD_REQUEST, "URL does not start with http:// or https://");
+        return -1;
+    }
+    const char *host = strstr(r->url.data, "://") + 3;
+    if (strcspn(host, "/?#") == 0) {
+        fail_set(f, FAIL_BAD_REQUEST, "URL has an empty host");
         return -1;
     }
     if (request_dot_segments(r->url.data, r->url.len) > s->url_dots) {
@@ -331,7 +350,7 @@ int request_redact_header(const char *line, struct buf *out)
         return buf_puts(out, ": ***");
     /* "Name;" is libcurl's spelling of an empty value; show it as HTTP does. */
     if (line[name_len] == ';' && !line[name_len + 1])
-        return buf_putc(out, ':');
+        return buf_puts(out, ": ");
     return buf_puts(out, line + name_len);
 }
 

@@ -41,7 +41,7 @@ int request_build(const struct request_spec *s, const char *rec, size_t n, struc
 
 /* Append a header line for display, with the values of Authorization,
  * Proxy-Authorization and Cookie replaced by "***" (and libcurl's "Name;"
- * for an empty value shown as "Name:"). */
+ * for an empty value shown as "Name: "). */
 int request_redact_header(const char *line, struct buf *out);
 /* Append a URL for display, any password in its userinfo replaced by "***". */
 int request_redact_url(const char *url, struct buf *out);

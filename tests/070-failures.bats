@@ -142,6 +142,22 @@ assert_failure_kind() {
 EOF
 }
 
+@test "--on-error fail cancels the requests in flight instead of waiting for them" {
+    local errs=$BATS_TEST_TMPDIR/errors.ndjson start elapsed
+    printf '%s\n' '{"n":1,"d":0,"s":500}' '{"n":2,"d":20000,"s":200}' '{"n":3,"d":20000,"s":200}' \
+        '{"n":4,"d":0,"s":200}' >"$BATS_TEST_TMPDIR/in"
+    start=${EPOCHREALTIME/[.,]/}
+    enrich_stdin "$BATS_TEST_TMPDIR/in" -3 -- -c 4 -e "$errs" --on-error fail \
+        --url "$MOCK_URL/fc/{n}?delay={d}&status={s}&body={n}"
+    elapsed=$(((${EPOCHREALTIME/[.,]/} - start) / 1000))
+    # Record 1 failed first in input order, so nothing may be written after it.
+    assert_output ""
+    assert_regex "${stderr_lines[0]}" '^enrich: <stdin>:1: http: .*\(stopping: --on-error fail\)$'
+    ((elapsed < 10000)) || fail "took $elapsed ms with 20 s requests in flight"
+    run -0 grep -cFx '{"n":1,"d":0,"s":500}' "$errs"
+    assert_output 1
+}
+
 @test "--errors appends every failed line, so two runs accumulate" {
     local in=$BATS_TEST_TMPDIR/in errs=$BATS_TEST_TMPDIR/errors.ndjson
     printf '%s\n' '{"s":200,"n":1}' '{"s":503,"n":2}' '{"s":200,"n":3}' '{"s":500, "n":4}' >"$in"
@@ -174,7 +190,7 @@ EOF
 [1, 2]
 {"n":6
 EOF
-    run -0 mock_targets
+    run -0 bash -c 'cut -d" " -f5 "$1" | sort' _ "$MOCK_LOG"
     assert_output $'/iv/1?body=1\n/iv/5?body=5'
 }
 

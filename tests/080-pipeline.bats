@@ -170,6 +170,83 @@ start_in_flight() {
     assert_output $'{"id":1,"response":1}\n{"id":2,"response":2}'
 }
 
+@test "after SIGTERM no more input is admitted: records waiting for a slot are never requested" {
+    local in=$BATS_TEST_TMPDIR/in.fifo
+    mkfifo "$in"
+    "$ENRICH" -c 1 --url "$MOCK_URL/stop/{id}?delay={d}&body={id}" <"$in" \
+        >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+    ENRICH_PID=$!
+    exec {STDIN_FD}>"$in"
+    # Records 2 and 3 are already in the pipe, waiting for record 1's slot.
+    printf '%s\n' '{"id":1,"d":1000}' '{"id":2,"d":0}' '{"id":3,"d":0}' >&"$STDIN_FD"
+    wait_for_requests 1
+    kill -TERM "$ENRICH_PID"
+    wait_exit "$ENRICH_PID"
+    exec {STDIN_FD}>&-
+    assert_equal "$status" 143
+    run -0 cat "$BATS_TEST_TMPDIR/out"
+    assert_output '{"id":1,"d":1000,"response":1}'
+    run -0 mock_targets
+    assert_output '/stop/1?delay=1000&body=1'
+}
+
+# lines_in FILE: its line count.
+lines_in() {
+    local n
+    n=$(wc -l <"$1")
+    echo $((n))
+}
+
+@test "a second SIGTERM aborts at once, reporting in-flight records and saving them to --errors" {
+    local in=$BATS_TEST_TMPDIR/in.fifo out=$BATS_TEST_TMPDIR/out errs=$BATS_TEST_TMPDIR/errors
+    mkfifo "$in"
+    "$ENRICH" -e "$errs" --url "$MOCK_URL/abort/{id}?delay={d}&body={id}" <"$in" \
+        >"$out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+    ENRICH_PID=$!
+    exec {STDIN_FD}>"$in"
+    printf '%s\n' '{"id":1,"d":300}' '{"id":2,"d":20000}' >&"$STDIN_FD"
+    wait_for_requests 2
+    kill -TERM "$ENRICH_PID"
+    # Record 1 being written shows the first signal was taken (it was sent 300 ms earlier).
+    local i
+    for ((i = 0; i < 500; i++)); do
+        (($(lines_in "$out") >= 1)) && break
+        sleep 0.02
+    done
+    assert_equal "$(lines_in "$out")" 1
+    local start=${EPOCHREALTIME/[.,]/}
+    kill -TERM "$ENRICH_PID"
+    wait_exit "$ENRICH_PID"
+    local elapsed=$(((${EPOCHREALTIME/[.,]/} - start) / 1000))
+    exec {STDIN_FD}>&-
+    assert_equal "$status" 143
+    ((elapsed < 10000)) || fail "took $elapsed ms to abort with a 20 s request in flight"
+    run -0 cat "$out"
+    assert_output '{"id":1,"d":300,"response":1}'
+    run -0 cat "$BATS_TEST_TMPDIR/err"
+    assert_equal "${#lines[@]}" 1
+    assert_line --index 0 --regexp '^enrich: <stdin>:2: .+'
+    run -0 cat "$errs"
+    assert_output '{"id":2,"d":20000}'
+}
+
+@test "a write error on -o FILE is reported and exits 3" {
+    records 2 "$BATS_TEST_TMPDIR/in"
+    enrich_stdin "$BATS_TEST_TMPDIR/in" -3 -- -o /dev/full --url "$MOCK_URL/full/{id}"
+    assert_output ""
+    assert_equal "${#stderr_lines[@]}" 1
+    assert_regex "$stderr" '^enrich: /dev/full: .+'
+}
+
+@test "a write error on stdout is reported and exits 3" {
+    records 2 "$BATS_TEST_TMPDIR/in"
+    run --separate-stderr bash -c 'timeout "$1" "$2" --url "$3/full/{id}" <"$4" >/dev/full' \
+        _ "$ENRICH_TEST_TIMEOUT" "$ENRICH" "$MOCK_URL" "$BATS_TEST_TMPDIR/in"
+    assert_equal "$status" 3
+    assert_equal "${#stderr_lines[@]}" 1
+    assert_regex "$stderr" '^enrich: .*(space|write).*'
+}
+
 # assert_all_enriched FILE: FILE has RECORDS valid JSON lines, each with its own response.
 assert_all_enriched() {
     run -0 jq -c . "$1"
