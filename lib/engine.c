@@ -485,7 +485,7 @@ static void abort_in_flight(struct engine *e)
             continue;
         http_cancel(e->http, i);
         fail_set(&r->fail, FAIL_TIMEOUT, "interrupted while in flight");
-        say(e, "%s:%lu: interrupted while in flight", r->input, r->lineno);
+        say(e, "%s:%lu: interrupted: aborted by a second signal while in flight", r->input, r->lineno);
         r->to_errors = e->have_errors;
         write_errors_line(e, r);
         r->emit = 0;
