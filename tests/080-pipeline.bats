@@ -274,3 +274,22 @@ assert_all_enriched() {
     run -0 bash -c 'jq -r .id "$1" | sort -n' _ "$out"
     assert_output "$(seq 1 "$RECORDS")"
 }
+
+# max_rss_kb N: enrich's peak memory over N records from nginx, in KiB.
+max_rss_kb() {
+    awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "{\"seq\":%d,\"id\":%d,\"pad\":\"%040d\"}\n", i, i % 500 + 1, i }' \
+        >"$BATS_TEST_TMPDIR/in.ndjson"
+    /usr/bin/time -f '%M' -o "$BATS_TEST_TMPDIR/rss" "$ENRICH" -c 50 \
+        -u "$NGINX_URL/items/{id}.json" "$BATS_TEST_TMPDIR/in.ndjson" >/dev/null
+    cat "$BATS_TEST_TMPDIR/rss"
+}
+
+@test "memory does not grow with input length: 10x the records, same peak" {
+    # ASan keeps freed memory in quarantine, so only the plain build measures.
+    [[ $ENRICH != *asan* ]] || skip "peak memory is not meaningful under AddressSanitizer"
+    [[ -x /usr/bin/time ]] || skip "/usr/bin/time is not installed"
+    small=$(max_rss_kb 10000)
+    big=$(max_rss_kb 100000)
+    echo "# peak RSS: ${small} KiB for 10000 records, ${big} KiB for 100000"
+    ((big < small * 5 / 4 + 2048))
+}
