@@ -31,7 +31,8 @@ int lines_open(struct lines *r, const char *path, size_t max_line)
     }
     r->pollable = !(fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode));
     /* Room for the longest line plus one chunk that may start the next one. */
-    buf_init(&r->buf, max_line + READ_CHUNK);
+    r->max_line = max_line;
+    buf_init(&r->buf, max_line + 2 * READ_CHUNK);
     return 0;
 }
 
@@ -58,13 +59,8 @@ long lines_fill(struct lines *r)
         return 0;
     if (r->start > 0 && (r->start >= r->buf.len / 2 || r->buf.len + READ_CHUNK > r->buf.max))
         compact(r);
-    if (r->discarding || buf_reserve(&r->buf, READ_CHUNK) < 0) {
-        /* Over the cap: keep reading, but into the void, until the line ends. */
-        r->discarding = 1;
-        r->buf.len = r->start = r->scanned = 0;
-        if (buf_reserve(&r->buf, READ_CHUNK) < 0)
-            return -1;
-    }
+    if (buf_reserve(&r->buf, READ_CHUNK) < 0)
+        return -1;
     ssize_t n = read(r->fd, r->buf.data + r->buf.len, READ_CHUNK);
     if (n < 0)
         return -1;
@@ -74,13 +70,28 @@ long lines_fill(struct lines *r)
     return (long)n;
 }
 
-static void take(struct lines *r, size_t end, const char **line, size_t *len)
+/* Consume bytes up to end (exclusive) and the newline after it. */
+static void consume(struct lines *r, size_t end)
 {
-    *line = r->buf.data + r->start;
-    *len = end - r->start;
-    if (*len > 0 && (*line)[*len - 1] == '\r')
-        (*len)--;
+    r->start = end < r->buf.len ? end + 1 : end;
+    r->scanned = 0;
     r->lineno++;
+}
+
+/* The rest of an over-long line is read into the void, not kept. */
+static enum lines_status skip_long(struct lines *r, const char *nl)
+{
+    if (nl) {
+        r->discarding = 0;
+        consume(r, (size_t)(nl - r->buf.data));
+        return LINES_TOO_LONG;
+    }
+    r->buf.len = r->start = r->scanned = 0;
+    if (!r->eof)
+        return LINES_AGAIN;
+    r->discarding = 0;
+    r->lineno++;
+    return LINES_TOO_LONG;
 }
 
 enum lines_status lines_next(struct lines *r, const char **line, size_t *len)
@@ -89,34 +100,26 @@ enum lines_status lines_next(struct lines *r, const char **line, size_t *len)
     size_t avail = r->buf.len - r->start;
     const char *nl =
         avail > r->scanned ? memchr(base + r->scanned, '\n', avail - r->scanned) : NULL;
+    size_t end = nl ? (size_t)(nl - r->buf.data) : r->buf.len;
+    if (r->discarding || end - r->start > r->max_line + 1) {
+        r->discarding = 1;
+        return skip_long(r, nl);
+    }
     if (!nl) {
         r->scanned = avail;
         if (!r->eof)
             return LINES_AGAIN;
         if (avail == 0)
-            return r->discarding ? (r->discarding = 0, r->lineno++, LINES_TOO_LONG) : LINES_EOF;
-        if (r->discarding) {
-            r->discarding = 0;
-            r->start = r->buf.len;
-            r->scanned = 0;
-            r->lineno++;
-            return LINES_TOO_LONG;
-        }
-        take(r, r->buf.len, line, len);
-        r->start = r->buf.len;
-        r->scanned = 0;
-        return LINES_OK;
+            return LINES_EOF;
     }
-    size_t end = (size_t)(nl - r->buf.data);
-    if (r->discarding) {
-        r->discarding = 0;
-        r->start = end + 1;
-        r->scanned = 0;
-        r->lineno++;
+    *line = r->buf.data + r->start;
+    *len = end - r->start;
+    if (*len > 0 && (*line)[*len - 1] == '\r')
+        (*len)--;
+    if (*len > r->max_line) {
+        consume(r, end);
         return LINES_TOO_LONG;
     }
-    take(r, end, line, len);
-    r->start = end + 1;
-    r->scanned = 0;
+    consume(r, end);
     return LINES_OK;
 }

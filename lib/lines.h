@@ -24,6 +24,7 @@ struct lines {
     int eof;
     int discarding;       /* inside an over-long line */
     unsigned long lineno; /* physical line number of the last line returned */
+    size_t max_line;
     size_t start;         /* first unconsumed byte in buf */
     size_t scanned;       /* bytes after start already searched for '\n' */
     struct buf buf;
