@@ -137,8 +137,12 @@ status_of() {
     [[ $(mock_requests) -eq 0 ]]
     # A hung connection must not keep mockd from exiting.
     curl -sS --max-time 20 -o /dev/null "$EXTRA_URL/h?fault=hang" 3>&- &
-    local pid=$!
-    sleep 0.2
+    local pid=$! i
+    for ((i = 0; i < 500; i++)); do
+        [[ $(mock_requests extra) -eq 2 ]] && break
+        sleep 0.02
+    done
+    [[ $(mock_requests extra) -eq 2 ]] || fail "the hanging request never arrived"
     mock_stop extra
     ! kill -0 "$EXTRA_PID" 2>/dev/null
     wait "$pid" || true
