@@ -49,7 +49,7 @@ ASAN_UNITS = $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
 all: enrich
 
 enrich: build/enrich
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 tests/mock/mockd: tests/mock/mockd.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O1 -pthread $< -o $@

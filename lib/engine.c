@@ -64,6 +64,8 @@ struct engine {
     struct lines in;
     size_t next_input;
     int input_open, input_done, input_ready;
+    int starved; /* fill stopped for want of input that must be waited for */
+    int out_error_said, errors_error_said;
     struct buf scratch;
     struct buf msg;
     unsigned long failed;
@@ -104,6 +106,10 @@ static void stop(struct engine *e, enum enrich_status st)
 
 static void output_failed(struct engine *e, struct output *o, const char *what)
 {
+    int *said = o == &e->out ? &e->out_error_said : &e->errors_error_said;
+    if (*said)
+        return; /* a failing output is reported once */
+    *said = 1;
     if (o->error == EPIPE && o == &e->out) {
         stop(e, ENRICH_BROKEN_PIPE);
         return;
@@ -421,6 +427,7 @@ static void read_error(struct engine *e)
 /* Admit lines while there is room and input can be read without waiting. */
 static void fill(struct engine *e)
 {
+    e->starved = 0;
     while (!e->finished && !e->stop_reading && !e->input_done && !queue_full(e->queue)) {
         if (!e->input_open) {
             open_next_input(e);
@@ -446,8 +453,10 @@ static void fill(struct engine *e)
             e->input_open = 0;
             break;
         case LINES_AGAIN:
-            if (e->in.pollable && !e->input_ready)
+            if (e->in.pollable && !e->input_ready) {
+                e->starved = 1;
                 return;
+            }
             e->input_ready = 0;
             if (lines_fill(&e->in) < 0 && errno != EINTR)
                 read_error(e);
@@ -529,6 +538,8 @@ static void wait_for_work(struct engine *e)
     struct pollfd p[2];
     for (size_t i = 0; i < n; i++)
         p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+    if (n == 0 && !e->http)
+        return;
     if (n && poll(p, n, e->http ? 0 : -1) > 0) {
         if (signal_at < n && p[signal_at].revents)
             read_signals(e);
@@ -537,7 +548,9 @@ static void wait_for_work(struct engine *e)
     }
     (void)revents;
     struct http_result res;
-    while (e->http && http_next_done(e->http, &res))
+    /* After a stop (--on-error fail), transfers that finished alongside are
+     * dropped with the rest: the run ended at the first failure. */
+    while (e->http && !e->finished && http_next_done(e->http, &res))
         on_result(e, &res);
 }
 
@@ -642,9 +655,13 @@ static void run_loop(struct engine *e)
         int reading = !e->stop_reading && !e->input_done;
         if (queue_held(e->queue) == 0 && !reading)
             break;
-        /* A regular file never needs waiting for: go back and read on. */
-        if (reading && !queue_full(e->queue) && (!e->input_open || !e->in.pollable))
+        /* Input that can be read without waiting (a regular file, or lines
+         * already buffered) is read on; signals are still heard meanwhile. */
+        if (reading && !queue_full(e->queue) && !e->starved) {
+            if (e->o->signal_fd >= 0)
+                read_signals(e);
             continue;
+        }
         if (output_flush(&e->out) < 0) {
             output_failed(e, &e->out, e->o->output_path ? e->o->output_path : "stdout");
             break;
