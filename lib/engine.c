@@ -48,7 +48,9 @@ struct record {
     long long deadline_ms;
     int attempts;
     int emit;
-    int to_errors; /* append the line to --errors when the record leaves */
+    int to_errors;  /* append the line to --errors when the record leaves */
+    int uncopyable; /* an over-long line: nothing of it was kept */
+    int ready;      /* buffers initialised (on first use of the slot) */
     struct failure fail;
 };
 
@@ -174,7 +176,7 @@ static void record_failed(struct engine *e, struct record *r)
     render_failure(e, r);
     /* --errors gets lines in output order, so a replay keeps input order; a
      * run that stops here writes the line at once. */
-    r->to_errors = e->have_errors;
+    r->to_errors = e->have_errors && !r->uncopyable;
     if (e->o->on_error == ENRICH_FAIL) {
         write_errors_line(e, r);
         if (!e->finished)
@@ -295,7 +297,14 @@ static void admit(struct engine *e, const char *line, size_t n, const struct fai
     long s = queue_admit(e->queue);
     size_t slot = (size_t)s;
     struct record *r = &e->records[slot];
+    if (!r->ready) {
+        buf_init(&r->line, MAX_LINE);
+        buf_init(&r->out, MAX_LINE + MAX_BODY);
+        request_init(&r->req, MAX_URL);
+        r->ready = 1;
+    }
     r->input = e->in.name;
+    r->uncopyable = preset != NULL;
     r->lineno = e->in.lineno;
     r->attempts = 0;
     r->emit = 0;
@@ -562,12 +571,17 @@ static int check_inputs(struct engine *e)
         const char *path = e->o->inputs[i];
         if (strcmp(path, "-") == 0)
             continue;
-        struct lines probe;
-        if (lines_open(&probe, path, 1) < 0) {
+        /* Check without opening: opening and closing a FIFO would cost its
+         * writer the data (or its life, by SIGPIPE). */
+        struct stat st;
+        if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
             say(e, "%s: %s", path, strerror(errno));
             return -1;
         }
-        lines_close(&probe);
+        if (S_ISDIR(st.st_mode)) {
+            say(e, "%s: %s", path, strerror(EISDIR));
+            return -1;
+        }
     }
     return 0;
 }
@@ -604,11 +618,6 @@ static int allocate(struct engine *e)
     e->records = calloc(o->capacity, sizeof(*e->records));
     if (!e->queue || !e->records)
         return -1;
-    for (size_t i = 0; i < o->capacity; i++) {
-        buf_init(&e->records[i].line, MAX_LINE);
-        buf_init(&e->records[i].out, MAX_LINE + MAX_BODY);
-        request_init(&e->records[i].req, MAX_URL);
-    }
     buf_init(&e->scratch, MAX_BODY + MAX_LINE);
     buf_init(&e->msg, MAX_URL);
     if (o->dry_run)
@@ -632,6 +641,8 @@ static void teardown(struct engine *e)
 {
     http_free(e->http);
     for (size_t i = 0; e->records && i < e->o->capacity; i++) {
+        if (!e->records[i].ready)
+            continue; /* never used: its pages were never touched either */
         buf_free(&e->records[i].line);
         buf_free(&e->records[i].out);
         request_free(&e->records[i].req);

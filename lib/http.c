@@ -68,8 +68,6 @@ struct http *http_new(const struct http_config *cfg)
     h->multi = curl_multi_init();
     if (!h->transfers || !h->multi)
         goto fail;
-    for (size_t i = 0; i < cfg->slots; i++)
-        buf_init(&h->transfers[i].body, cfg->max_body);
     int failed;
     h->common_headers = slist_from(cfg->headers, cfg->nheaders, &failed);
     if (failed)
@@ -87,10 +85,11 @@ void http_free(struct http *h)
         return;
     for (size_t i = 0; h->transfers && i < h->cfg.slots; i++) {
         struct transfer *t = &h->transfers[i];
+        if (!t->easy)
+            continue; /* never used, never touched */
         if (t->active)
             curl_multi_remove_handle(h->multi, t->easy);
-        if (t->easy)
-            curl_easy_cleanup(t->easy);
+        curl_easy_cleanup(t->easy);
         curl_slist_free_all(t->headers);
         buf_free(&t->body);
     }
@@ -119,6 +118,9 @@ static CURL *easy_new(struct http *h, struct transfer *t)
         /* The URL goes out exactly as expanded: no dot-segment removal. */
         curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, (long)h->cfg.follow_redirects) == CURLE_OK &&
+        /* libcurl 7.88 sets no limit: a redirect loop would run until the
+         * headers overflow. */
+        curl_easy_setopt(e, CURLOPT_MAXREDIRS, 50L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_USERAGENT, "enrich/" ENRICH_VERSION) == CURLE_OK;
     if (ok && h->cfg.connect_timeout_ms > 0)
@@ -140,8 +142,13 @@ int http_start(struct http *h, size_t slot, const char *url, const char *const *
                size_t nheaders, long timeout_ms)
 {
     struct transfer *t = &h->transfers[slot];
-    if (!t->easy && !(t->easy = easy_new(h, t)))
-        return -1;
+    if (!t->easy) {
+        /* Slots are set up on first use: a large --capacity costs little
+         * until it is used. */
+        if (!(t->easy = easy_new(h, t)))
+            return -1;
+        buf_init(&t->body, h->cfg.max_body);
+    }
     buf_reset(&t->body);
     t->too_large = 0;
     t->errbuf[0] = '\0';
@@ -218,10 +225,16 @@ static enum http_outcome classify(const struct http *h, CURLcode rc, struct tran
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CONNECT_ERROR: return HTTP_CONNECT;
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING: return HTTP_CONNECT;
+    case CURLE_GOT_NOTHING: {
+        /* Broken before any response: the connection failed. Broken after
+         * a status line: the response is what went wrong. */
+        long status = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+        return status > 0 ? HTTP_BAD_RESPONSE : HTTP_CONNECT;
+    }
     default: return HTTP_BAD_RESPONSE;
     }
 }

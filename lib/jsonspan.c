@@ -616,3 +616,19 @@ int jspan_check_tokens(const char *p, size_t n, size_t *error_at)
     *error_at = (size_t)(bad - start);
     return -1;
 }
+
+int jspan_utf8_valid(const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p, *end = u + n;
+    while (u < end) {
+        if (*u < 0x80) {
+            u++;
+            continue;
+        }
+        size_t len = utf8_valid_len(u, end);
+        if (!len)
+            return 0;
+        u += len;
+    }
+    return 1;
+}

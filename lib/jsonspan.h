@@ -68,6 +68,10 @@ int jspan_path(const struct jspan *root, const char *path, size_t n, struct jspa
  * that). Returns 0, or -1 with *error_at the offset of the offending byte. */
 int jspan_check_tokens(const char *p, size_t n, size_t *error_at);
 
+/* 1 if p[0..n) is valid UTF-8 (no overlongs, surrogates or code points past
+ * U+10FFFF), else 0. */
+int jspan_utf8_valid(const char *p, size_t n);
+
 /* Append text with insignificant whitespace removed; strings, numbers and
  * literals are copied byte for byte. Returns 0, -1 malformed (an unterminated
  * string: the structure is not checked) or no memory. */

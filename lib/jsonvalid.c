@@ -55,8 +55,9 @@ int json_response_value(const char *body, size_t n, struct buf *out)
         return buf_puts(out, "null");
     enum jtype type;
     size_t at;
-    int rc = json_validate(body, n, &type, &at);
-    if (rc == 0)
+    /* JSON must be UTF-8; a body that is not goes in as a string, where
+     * the bad bytes become U+FFFD, so the output stays valid JSON. */
+    if (json_validate(body, n, &type, &at) == 0 && jspan_utf8_valid(body, n))
         return jspan_minify(body, n, out);
     return jspan_quote(body, n, out);
 }
