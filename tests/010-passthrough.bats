@@ -36,11 +36,6 @@ setup() {
     URL="$NGINX_URL/users/{id}"
 }
 
-# Writes each argument as one line of $IN.
-input() {
-    printf '%s\n' "$@" >"$IN"
-}
-
 @test "record bytes pass through exactly: numbers, escapes, whitespace, key order, duplicates" {
     local rec='{"z":0,"id":1,  "big":12345678901234567890123,"f":1.000,"nz":-0.0,"inf":1e400,"u":"\u00e9\ud83d\ude00","sl":"a\/b\\c" ,	"ws" :  [ 1 ,2 ] ,"dup":1,"a":{},"dup":2,"t":true,"n":null}'
     input "$rec"

@@ -17,11 +17,6 @@ setup() {
     IN=$BATS_TEST_TMPDIR/in.ndjson
 }
 
-# Writes each argument as one line of $IN.
-input() {
-    printf '%s\n' "$@" >"$IN"
-}
-
 # expands_to RECORD TEMPLATE-PATH TARGET [ENRICH-ARGS...]: enriching RECORD against the
 # mock with URL $MOCK_URL + TEMPLATE-PATH succeeds and the mock received exactly TARGET.
 expands_to() {

@@ -21,11 +21,6 @@ setup() {
     IN=$BATS_TEST_TMPDIR/in.ndjson
 }
 
-# Writes each argument as one line of $IN.
-input() {
-    printf '%s\n' "$@" >"$IN"
-}
-
 # The methods in the mock's log, one a line.
 mock_methods() {
     cut -d' ' -f4 "$MOCK_LOG"

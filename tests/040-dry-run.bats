@@ -17,11 +17,6 @@ setup() {
     IN=$BATS_TEST_TMPDIR/in.ndjson
 }
 
-# Writes each argument as one line of $IN.
-input() {
-    printf '%s\n' "$@" >"$IN"
-}
-
 @test "--dry-run prints one request per record in input order with physical line numbers" {
     input '' '{"id":1}' '   ' '{"id":"a b"}' $'\t' '' '{"id":3}'
     enrich_stdin "$IN" -0 -- --dry-run -u "$MOCK_URL/users/{id}"

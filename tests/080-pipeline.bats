@@ -32,14 +32,6 @@ teardown() {
     fi
 }
 
-# records N FILE: N records {"id":1} ... {"id":N}.
-records() {
-    local i
-    for ((i = 1; i <= $1; i++)); do
-        printf '{"id":%d}\n' "$i"
-    done >"$2"
-}
-
 # wait_for_requests N: polls the mock log until N requests arrived (10 s at most).
 wait_for_requests() {
     local i
@@ -49,24 +41,6 @@ wait_for_requests() {
     done
     echo "# only $(mock_requests) of $1 requests arrived" >&2
     return 1
-}
-
-# wait_exit PID: waits for a background enrich, at most ENRICH_TEST_TIMEOUT seconds, and
-# sets status to its exit status (124 if it had to be killed).
-wait_exit() {
-    local pid=$1 i
-    for ((i = 0; i < ENRICH_TEST_TIMEOUT * 50; i++)); do
-        _proc_alive "$pid" || break
-        sleep 0.02
-    done
-    if _proc_alive "$pid"; then
-        kill -KILL "$pid"
-        wait "$pid" || true
-        status=124
-        return 0
-    fi
-    status=0
-    wait "$pid" || status=$?
 }
 
 _head_pipeline() {

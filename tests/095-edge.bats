@@ -24,29 +24,6 @@ teardown() {
     fi
 }
 
-# records N FILE: N records {"id":1} ... {"id":N}.
-records() {
-    seq 1 "$1" | sed 's/.*/{"id":&}/' >"$2"
-}
-
-# wait_exit PID: waits for a background enrich (ENRICH_TEST_TIMEOUT at most) and sets
-# status to its exit status (124 if it had to be killed).
-wait_exit() {
-    local pid=$1 i
-    for ((i = 0; i < ENRICH_TEST_TIMEOUT * 50; i++)); do
-        _proc_alive "$pid" || break
-        sleep 0.02
-    done
-    if _proc_alive "$pid"; then
-        kill -KILL "$pid"
-        wait "$pid" || true
-        status=124
-        return 0
-    fi
-    status=0
-    wait "$pid" || status=$?
-}
-
 # start_open_stdin N ARGS...: enrich ARGS reading a fifo that the test keeps open, with
 # records 1..N written into it at once; sets ENRICH_PID, WIN (the writer) and ROUT (the
 # reader of enrich's output).

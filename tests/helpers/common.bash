@@ -81,3 +81,31 @@ enrich_stdin() {
     _log_run "$ENRICH" "${_run_args[@]}" "<$file"
     _check_run_status
 }
+
+# input LINE...: write each argument as one line of $IN.
+input() {
+    printf '%s\n' "$@" >"$IN"
+}
+
+# records N FILE: N records {"id":1} ... {"id":N}.
+records() {
+    seq 1 "$1" | sed 's/.*/{"id":&}/' >"$2"
+}
+
+# wait_exit PID: wait (bounded by ENRICH_TEST_TIMEOUT) for a background enrich and set
+# status to its exit status, or 124 after killing it when it does not end in time.
+wait_exit() {
+    local pid=$1 i
+    for ((i = 0; i < ENRICH_TEST_TIMEOUT * 50; i++)); do
+        _proc_alive "$pid" || break
+        sleep 0.02
+    done
+    if _proc_alive "$pid"; then
+        kill -KILL "$pid"
+        wait "$pid" || true
+        status=124
+        return 0
+    fi
+    status=0
+    wait "$pid" || status=$?
+}
