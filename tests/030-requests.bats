@@ -257,3 +257,19 @@ mock_methods() {
     [[ $stderr == "enrich: "*"Bad Name"* ]] || fail "stderr: $stderr"
     assert_equal "$(mock_requests)" 0
 }
+
+@test "-L gives up on a redirect loop after 50 redirects with bad_response" {
+    input '{"id":1}'
+    enrich_stdin "$IN" -1 -- -L --timeout 5s -u "$NGINX_URL/redirect-loop"
+    [[ $output == '{"id":1,"error":{"kind":"bad_response",'*'"attempts":1}}' ]] || fail "unexpected output"
+    run -0 grep -c ' /redirect-loop 302$' "$NGINX_ACCESS_LOG"
+    assert_output 51
+}
+
+@test "a gzip-encoded response is decoded before it is inserted" {
+    local gz
+    gz=$(printf '{"a":[1,2]}' | gzip -n | od -An -v -tx1 | tr -d ' \n' | sed 's/../%&/g')
+    input '{"id":1}'
+    enrich_stdin "$IN" -0 -- -u "$MOCK_URL/gz?body=$gz&header=Content-Encoding:gzip"
+    assert_output '{"id":1,"response":{"a":[1,2]}}'
+}

@@ -267,3 +267,33 @@ max_rss_kb() {
     echo "# peak RSS: ${small} KiB for 10000 records, ${big} KiB for 100000"
     ((big < small * 5 / 4 + 2048))
 }
+
+@test "--line-buffered writes each record as it is released, even in a run that never waits" {
+    printf '%s\n' '{"id":1}' '[2]' '{"id":3}' >"$BATS_TEST_TMPDIR/in"
+    # stdout and stderr share one file, so its order is the order of the writes.
+    run -1 bash -c 'timeout "$1" "$2" --line-buffered -c 1 --dry-run --url "$3/lb/{id}" <"$4" >"$5" 2>&1' \
+        _ "$ENRICH_TEST_TIMEOUT" "$ENRICH" "$MOCK_URL" "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/both"
+    run -0 sed -E 's/^(\{"line":[0-9]+|enrich: <stdin>:[0-9]+).*/\1/' "$BATS_TEST_TMPDIR/both"
+    assert_output - <<'OUT'
+{"line":1
+enrich: <stdin>:2
+{"line":2
+{"line":3
+OUT
+}
+
+# _how_enrich_ends: enrich | head -n 5, with perl running enrich to say how it ended: a
+# shell shows 141 both for "exit 141" and for death by SIGPIPE.
+_how_enrich_ends() {
+    perl -e '$SIG{PIPE} = "DEFAULT"; system @ARGV;
+             print STDERR $? & 127 ? "signal " . ($? & 127) : "exit " . ($? >> 8), "\n"' \
+        timeout "$ENRICH_TEST_TIMEOUT" "$ENRICH" --url "$MOCK_URL/p/{id}" <"$BATS_TEST_TMPDIR/in" \
+        2>"$BATS_TEST_TMPDIR/how" | head -n 5 >/dev/null
+    cat "$BATS_TEST_TMPDIR/how"
+}
+
+@test "a closed stdout makes enrich exit 141 itself, even when SIGPIPE is not ignored" {
+    records 1000 "$BATS_TEST_TMPDIR/in"
+    run -0 _how_enrich_ends
+    assert_output "exit 141"
+}

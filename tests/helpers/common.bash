@@ -66,7 +66,7 @@ _check_run_status() {
 run_enrich() {
     _split_run_args "$@"
     run "${_run_keep[@]}" --separate-stderr \
-        timeout "$ENRICH_TEST_TIMEOUT" "$ENRICH" "${_run_args[@]}"
+        timeout -k 5 "$ENRICH_TEST_TIMEOUT" "$ENRICH" "${_run_args[@]}"
     _log_run "$ENRICH" "${_run_args[@]}"
     _check_run_status
 }
@@ -77,7 +77,7 @@ enrich_stdin() {
     shift
     _split_run_args "$@"
     run "${_run_keep[@]}" --separate-stderr \
-        timeout "$ENRICH_TEST_TIMEOUT" "$ENRICH" "${_run_args[@]}" <"$file"
+        timeout -k 5 "$ENRICH_TEST_TIMEOUT" "$ENRICH" "${_run_args[@]}" <"$file"
     _log_run "$ENRICH" "${_run_args[@]}" "<$file"
     _check_run_status
 }

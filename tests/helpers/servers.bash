@@ -173,6 +173,7 @@ http {
         location = /status/404 { return 404 '{"error":"not found"}'; }
         location = /status/500 { return 500 '{"error":"internal server error"}'; }
         location = /status/503 { return 503 '{"error":"service unavailable"}'; }
+        location = /redirect-loop { return 302 /redirect-loop; }
     }
 }
 EOF

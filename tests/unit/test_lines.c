@@ -109,6 +109,9 @@ int main(void)
     case_text("a line over the cap is skipped and counted", "ab\nxxxxxxxxxxxxxxxx\ncd\n", 4,
               "ab|!|cd", 3);
     case_text("an over-long last line without newline", "ab\nxxxxxxxxxxxxxxxx", 4, "ab|!", 2);
+    case_text("a line of exactly the cap is kept, one byte more is not", "abcd\nabcde\n", 4,
+              "abcd|!", 2);
+    case_text("the cap does not count a CRLF's CR", "abcd\r\nabcde\r\n", 4, "abcd|!", 2);
     long_lines_across_reads();
     struct lines r;
     ok(lines_open(&r, "/nonexistent/enrich", 1024) < 0, "a missing file fails to open");
