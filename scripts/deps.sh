@@ -4,7 +4,7 @@
 set -eu
 
 packages="gcc make pkg-config libcurl4-openssl-dev libcjson-dev bats bats-support
-bats-assert nginx-light curl jq man-db time"
+bats-assert nginx-light curl jq man-db time perl gzip"
 
 missing=""
 for p in $packages; do
