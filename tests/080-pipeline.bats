@@ -26,10 +26,7 @@ setup() {
 }
 
 teardown() {
-    # A test that failed half way may leave its background enrich behind.
-    if [[ -n $ENRICH_PID ]] && _proc_alive "$ENRICH_PID"; then
-        kill -KILL "$ENRICH_PID" 2>/dev/null || true
-    fi
+    kill_background_enrich
 }
 
 # wait_for_requests N: polls the mock log until N requests arrived (10 s at most).

@@ -19,9 +19,7 @@ setup() {
 }
 
 teardown() {
-    if [[ -n $ENRICH_PID ]] && _proc_alive "$ENRICH_PID"; then
-        kill -KILL "$ENRICH_PID" 2>/dev/null || true
-    fi
+    kill_background_enrich
 }
 
 # start_open_stdin N ARGS...: enrich ARGS reading a fifo that the test keeps open, with

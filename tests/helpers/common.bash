@@ -109,3 +109,11 @@ wait_exit() {
     status=0
     wait "$pid" || status=$?
 }
+
+# kill_background_enrich: a test that failed half way may leave the enrich it started in
+# the background (its PID in ENRICH_PID) behind; call from teardown.
+kill_background_enrich() {
+    if [[ -n ${ENRICH_PID:-} ]] && _proc_alive "$ENRICH_PID"; then
+        kill -KILL "$ENRICH_PID" 2>/dev/null || true
+    fi
+}
