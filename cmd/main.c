@@ -22,10 +22,29 @@ static void on_signal(int sig)
     errno = saved;
 }
 
+/* A closed 0, 1 or 2 would be taken by the next descriptor opened (the
+ * signal pipe read as input, records written into a socket): hold each on
+ * /dev/null first. Returns a bit per descriptor that was closed, or -1. */
+static int hold_std_fds(void)
+{
+    int closed = 0;
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (null != fd)
+            return -1;
+        closed |= 1 << fd;
+    }
+    return closed;
+}
+
 static int setup_signals(void)
 {
-    /* EPIPE is handled where writes happen; a signal would kill us mid-record. */
+    /* EPIPE is handled where writes happen; a signal would kill us mid-record.
+     * SIGXFSZ too: a file size limit is a write error like a full disk. */
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
     if (pipe2(signal_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
         return -1;
     struct sigaction sa;
@@ -43,12 +62,20 @@ static void print_message(void *ctx, const char *line)
 
 int main(int argc, char **argv)
 {
+    int closed = hold_std_fds();
+    if (closed < 0)
+        return 3;
     struct enrich_options o;
     enrich_options_init(&o);
     enum cli_result cli = cli_parse(argc, argv, &o);
     if (cli != CLI_RUN) {
         cli_free(&o);
         return cli == CLI_DONE ? 0 : 2;
+    }
+    if ((closed & 2) && (!o.output_path || strcmp(o.output_path, "-") == 0)) {
+        fputs("enrich: standard output is closed: nowhere to write (use -o FILE)\n", stderr);
+        cli_free(&o);
+        return 2;
     }
     if (setup_signals() < 0) {
         perror("enrich: signals");

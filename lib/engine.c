@@ -23,6 +23,7 @@
 #include "jsonvalid.h"
 #include "lines.h"
 #include "output.h"
+#include "pending.h"
 #include "queue.h"
 #include "request.h"
 #include "splice.h"
@@ -47,8 +48,10 @@ struct record {
     struct buf out; /* what goes to the output */
     long long deadline_ms;
     int attempts;
+    unsigned long long seq; /* admission order */
     int emit;
     int to_errors;  /* append the line to --errors when the record leaves */
+    int copied;     /* the line is in --errors already */
     int uncopyable; /* an over-long line: nothing of it was kept */
     int ready;      /* buffers initialised (on first use of the slot) */
     struct failure fail;
@@ -63,6 +66,8 @@ struct engine {
     struct output out;
     struct output errors;
     int have_errors;
+    struct pending pending; /* records in the output's buffer, not yet written */
+    unsigned long long next_seq;
     struct lines in;
     size_t next_input;
     int input_open, input_done, input_ready;
@@ -74,6 +79,7 @@ struct engine {
     int stop_reading;
     int signal_number;
     int signals;
+    int aborted; /* a second signal was acted on */
     int finished; /* the loop must end now */
     long fail_slot; /* --on-error fail: the record that stopped the run, or -1 */
     enum enrich_status status;
@@ -106,17 +112,32 @@ static void stop(struct engine *e, enum enrich_status st)
     e->finished = 1;
 }
 
+static const char *output_name(const struct engine *e)
+{
+    return e->o->output_path ? e->o->output_path : "stdout";
+}
+
+/* A failing output is reported once. A failed output is reported at the end
+ * of the run (report_unwritten), in one line with what became of the
+ * records it did not take. */
 static void output_failed(struct engine *e, struct output *o, const char *what)
 {
     int *said = o == &e->out ? &e->out_error_said : &e->errors_error_said;
     if (*said)
-        return; /* a failing output is reported once */
+        return;
     *said = 1;
+    if (o == &e->out)
+        pending_settle(&e->pending, o->lines);
     if (o->error == EPIPE && o == &e->out) {
         stop(e, ENRICH_BROKEN_PIPE);
         return;
     }
-    say(e, "%s: write error: %s", what, strerror(o->error));
+    if (o->error == EINTR) {
+        stop(e, ENRICH_INTERRUPTED); /* a blocked write abandoned by a second signal */
+        return;
+    }
+    if (o != &e->out)
+        say(e, "%s: write error: %s", what, strerror(o->error));
     stop(e, ENRICH_ABORTED);
 }
 
@@ -164,6 +185,7 @@ static void write_errors_line(struct engine *e, struct record *r)
     if (!r->to_errors)
         return;
     r->to_errors = 0;
+    r->copied = 1;
     if (output_line(&e->errors, r->line.data, r->line.len) < 0)
         output_failed(e, &e->errors, e->o->errors_path);
 }
@@ -175,10 +197,9 @@ static void record_failed(struct engine *e, struct record *r)
         e->o->on_error == ENRICH_FAIL ? " (stopping: --on-error fail)" : "");
     render_failure(e, r);
     /* --errors gets lines in output order, so a replay keeps input order; a
-     * run that stops here writes the line at once. */
+     * run that stops here copies it with the other unwritten records. */
     r->to_errors = e->have_errors && !r->uncopyable;
     if (e->o->on_error == ENRICH_FAIL) {
-        write_errors_line(e, r);
         if (!e->finished)
             e->fail_slot = r - e->records;
         stop(e, ENRICH_ABORTED);
@@ -304,6 +325,8 @@ static void admit(struct engine *e, const char *line, size_t n, const struct fai
         r->ready = 1;
     }
     r->input = e->in.name;
+    r->seq = e->next_seq++;
+    r->copied = 0;
     r->uncopyable = preset != NULL;
     r->lineno = e->in.lineno;
     r->attempts = 0;
@@ -476,6 +499,97 @@ static void fill(struct engine *e)
 
 /* ---- output --------------------------------------------------------- */
 
+/* r's line went to the output's buffer: remember it until it is written, so
+ * that a failed write can still account for it. */
+static void track_written(struct engine *e, struct record *r)
+{
+    int keep = e->have_errors && !r->copied && !r->uncopyable;
+    if (pending_add(&e->pending, r->input, r->lineno, r->fail.kind != FAIL_NONE,
+                    keep ? r->line.data : NULL, r->line.len) < 0) {
+        say(e, "%s:%lu: out of memory", r->input, r->lineno);
+        stop(e, ENRICH_ABORTED);
+        return;
+    }
+    pending_settle(&e->pending, e->out.lines);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    const struct record *x = *(const struct record *const *)a;
+    const struct record *y = *(const struct record *const *)b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The records held (in flight, or done and not yet written), oldest first.
+ * Returns an array to free, or NULL when there are none or no memory. */
+static struct record **held_in_order(struct engine *e, size_t *count)
+{
+    *count = 0;
+    struct record **held = e->queue ? calloc(e->o->capacity, sizeof(*held)) : NULL;
+    for (size_t i = 0; held && i < e->o->capacity; i++)
+        if (e->records[i].state != REC_FREE)
+            held[(*count)++] = &e->records[i];
+    if (held)
+        qsort(held, *count, sizeof(*held), by_seq);
+    return held;
+}
+
+/* A run that stopped early (--on-error fail, a write error, a second
+ * signal): copy every record it admitted and did not write to --errors, in
+ * input order, so a replay of that file redoes exactly them. Returns how many
+ * of them were not reported on their own already. */
+static unsigned long save_unwritten(struct engine *e)
+{
+    unsigned long n = 0;
+    int out_lost = e->out.error != 0;
+    for (size_t i = 0; out_lost && i < pending_count(&e->pending); i++) {
+        const char *line;
+        size_t len;
+        const struct pending_entry *p = pending_get(&e->pending, i, &line, &len);
+        n += !p->reported;
+        if (line && output_line(&e->errors, line, len) < 0)
+            output_failed(e, &e->errors, e->o->errors_path);
+    }
+    size_t count;
+    struct record **held = held_in_order(e, &count);
+    for (size_t i = 0; held && i < count; i++) {
+        struct record *r = held[i];
+        n += r->fail.kind == FAIL_NONE;
+        r->to_errors = e->have_errors && !r->copied && !r->uncopyable;
+        write_errors_line(e, r);
+    }
+    free(held);
+    return n;
+}
+
+/* The last word of a run that stopped early: where the output ends, and what
+ * became of the records that were not written. */
+static void report_unwritten(struct engine *e)
+{
+    unsigned long n = save_unwritten(e);
+    char saved[512] = "";
+    if (n && e->have_errors && !e->errors.error)
+        snprintf(saved, sizeof(saved), "%lu unwritten record%s appended to %s for a replay", n,
+                 n == 1 ? "" : "s", e->o->errors_path);
+    else if (n)
+        snprintf(saved, sizeof(saved), "%lu record%s not written (--errors FILE keeps them)", n,
+                 n == 1 ? "" : "s");
+    int out_error = e->out.error && e->out.error != EPIPE && e->out.error != EINTR;
+    if (!out_error) {
+        if (n)
+            say(e, "stopped early: %s", saved);
+        return;
+    }
+    char ends[256];
+    if (e->pending.last_input)
+        snprintf(ends, sizeof(ends), "the output ends after %s:%lu", e->pending.last_input,
+                 e->pending.last_lineno);
+    else
+        snprintf(ends, sizeof(ends), "no record was written");
+    say(e, "%s: write error: %s; %s%s%s", output_name(e), strerror(e->out.error), ends,
+        n ? "; " : "", saved);
+}
+
 /* Write out what the queue releases; after a stop, only when told to (an
  * interrupted run still writes the records that completed). */
 static void drain(struct engine *e, int after_stop)
@@ -486,44 +600,87 @@ static void drain(struct engine *e, int after_stop)
             break;
         struct record *r = &e->records[s];
         write_errors_line(e, r);
-        if (r->emit && output_line(&e->out, r->out.data, r->out.len) < 0)
-            output_failed(e, &e->out, e->o->output_path ? e->o->output_path : "stdout");
+        if (r->emit) {
+            if (output_line(&e->out, r->out.data, r->out.len) < 0) {
+                output_failed(e, &e->out, output_name(e));
+                break; /* the record stays held: it was not written */
+            }
+            track_written(e, r);
+        }
         r->state = REC_FREE;
         queue_release(e->queue, (size_t)s);
     }
 }
 
-/* ---- signals and waiting -------------------------------------------- */
-
-static void abort_in_flight(struct engine *e)
+/* Write what the output holds; the records in it are then written. */
+static int flush_out(struct engine *e)
 {
-    for (size_t i = 0; i < e->o->capacity; i++) {
-        struct record *r = &e->records[i];
-        if (r->state != REC_IN_FLIGHT)
-            continue;
-        http_cancel(e->http, i);
-        fail_set(&r->fail, FAIL_TIMEOUT, "interrupted while in flight");
-        say(e, "%s:%lu: interrupted: aborted by a second signal while in flight", r->input, r->lineno);
-        r->to_errors = e->have_errors;
-        write_errors_line(e, r);
-        r->emit = 0;
-        r->state = REC_DONE;
-        queue_done(e->queue, i);
+    if (output_flush(&e->out) < 0) {
+        output_failed(e, &e->out, output_name(e));
+        return -1;
     }
+    pending_settle(&e->pending, 0);
+    return 0;
 }
 
+/* ---- signals and waiting -------------------------------------------- */
+
+/* Records in flight are reported in input order, and leave (to --errors)
+ * in output order with the others. */
+static void abort_in_flight(struct engine *e)
+{
+    size_t count;
+    struct record **held = held_in_order(e, &count);
+    for (size_t i = 0; held && i < count; i++) {
+        struct record *r = held[i];
+        if (r->state != REC_IN_FLIGHT)
+            continue;
+        size_t slot = (size_t)(r - e->records);
+        http_cancel(e->http, slot);
+        fail_set(&r->fail, FAIL_TIMEOUT, "interrupted while in flight");
+        say(e, "%s:%lu: interrupted: aborted by a second signal while in flight", r->input, r->lineno);
+        r->to_errors = e->have_errors && !r->uncopyable;
+        r->emit = 0;
+        r->state = REC_DONE;
+        queue_done(e->queue, slot);
+    }
+    free(held);
+}
+
+/* Take note of signals; act_on_signals does what they ask, from the loop. */
 static void read_signals(struct engine *e)
 {
     unsigned char sig;
     while (read(e->o->signal_fd, &sig, 1) == 1) {
         e->signal_number = sig;
         e->stop_reading = 1;
-        if (++e->signals >= 2) {
-            if (e->http)
-                abort_in_flight(e);
-            stop(e, ENRICH_INTERRUPTED);
-        }
+        size_t held = e->queue ? queue_held(e->queue) : 0;
+        /* At the default deadline, finishing can take a while: say so, or it
+         * looks like a hang. */
+        if (++e->signals == 1 && held > 0)
+            say(e, "interrupted: finishing %zu record%s in flight; a second signal aborts them",
+                held, held == 1 ? "" : "s");
     }
+}
+
+static void act_on_signals(struct engine *e)
+{
+    if (e->signals < 2 || e->aborted)
+        return;
+    e->aborted = 1;
+    if (e->http)
+        abort_in_flight(e);
+    stop(e, ENRICH_INTERRUPTED);
+}
+
+/* The output's hook for a blocked write hit by a signal: a second signal
+ * abandons the write. */
+static int output_interrupted(void *ctx)
+{
+    struct engine *e = ctx;
+    if (e->o->signal_fd >= 0)
+        read_signals(e);
+    return e->signals >= 2;
 }
 
 static void wait_for_work(struct engine *e)
@@ -567,13 +724,22 @@ static void wait_for_work(struct engine *e)
 
 static int check_inputs(struct engine *e)
 {
+    struct stat st;
+    if (e->o->ninputs == 0 && fstat(0, &st) == 0 && S_ISDIR(st.st_mode)) {
+        say(e, "<stdin>: %s", strerror(EISDIR));
+        return -1;
+    }
     for (size_t i = 0; i < e->o->ninputs; i++) {
         const char *path = e->o->inputs[i];
-        if (strcmp(path, "-") == 0)
+        if (strcmp(path, "-") == 0) {
+            if (fstat(0, &st) == 0 && S_ISDIR(st.st_mode)) {
+                say(e, "<stdin>: %s", strerror(EISDIR));
+                return -1;
+            }
             continue;
+        }
         /* Check without opening: opening and closing a FIFO would cost its
          * writer the data (or its life, by SIGPIPE). */
-        struct stat st;
         if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
             say(e, "%s: %s", path, strerror(errno));
             return -1;
@@ -583,6 +749,87 @@ static int check_inputs(struct engine *e)
             return -1;
         }
     }
+    return 0;
+}
+
+/* Do two stats name the same regular file? */
+static int same_regular(const struct stat *a, const struct stat *b)
+{
+    return S_ISREG(a->st_mode) && S_ISREG(b->st_mode) && a->st_dev == b->st_dev &&
+           a->st_ino == b->st_ino;
+}
+
+/* Is the file sink (its stat) one of the inputs? Writing to an input would
+ * truncate it before it is read, or grow it while it is read, without end.
+ * Reports the clash and returns -1; else 0. */
+static int check_sink(struct engine *e, const struct stat *sink, const char *what)
+{
+    size_t n = e->o->ninputs ? e->o->ninputs : 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = e->o->ninputs ? e->o->inputs[i] : "-";
+        int is_stdin = strcmp(path, "-") == 0;
+        struct stat st;
+        if ((is_stdin ? fstat(0, &st) : stat(path, &st)) == 0 && same_regular(&st, sink)) {
+            say(e, "%s: input file is output file (%s)", is_stdin ? "<stdin>" : path, what);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Refuse, before anything is opened or truncated, outputs that are inputs
+ * or each other (cat's rule, by device and inode). */
+static int check_outputs(struct engine *e)
+{
+    const struct enrich_options *o = e->o;
+    char what[600];
+    struct stat out, errs;
+    int to_stdout = !o->output_path || strcmp(o->output_path, "-") == 0;
+    int have_out = to_stdout ? fstat(1, &out) == 0 : stat(o->output_path, &out) == 0;
+    int have_errs = o->errors_path && stat(o->errors_path, &errs) == 0;
+    if (have_out) {
+        snprintf(what, sizeof(what), to_stdout ? "standard output" : "-o %s", o->output_path);
+        if (check_sink(e, &out, what) < 0)
+            return -1;
+    }
+    if (have_errs) {
+        snprintf(what, sizeof(what), "--errors %s", o->errors_path);
+        if (check_sink(e, &errs, what) < 0)
+            return -1;
+    }
+    if (have_out && have_errs && same_regular(&out, &errs)) {
+        say(e, "%s: the output is also the --errors file",
+            to_stdout ? "standard output" : o->output_path);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_outputs(struct engine *e)
+{
+    const struct enrich_options *o = e->o;
+    if (check_outputs(e) < 0)
+        return -1;
+    if (o->errors_path) {
+        struct stat st;
+        int existed = stat(o->errors_path, &st) == 0;
+        if (output_open(&e->errors, o->errors_path, 1, 1) < 0) {
+            say(e, "%s: %s", o->errors_path, strerror(errno));
+            return -1;
+        }
+        e->have_errors = 1;
+        /* -o and --errors naming one new file: it exists now. */
+        if (!existed && check_outputs(e) < 0) {
+            unlink(o->errors_path);
+            return -1;
+        }
+    }
+    if (output_open(&e->out, o->output_path, 0, o->line_buffered) < 0) {
+        say(e, "%s: %s", o->output_path, strerror(errno));
+        return -1;
+    }
+    e->out.interrupted = output_interrupted;
+    e->out.interrupt_ctx = e;
     return 0;
 }
 
@@ -597,18 +844,7 @@ static int setup(struct engine *e)
     }
     if (check_inputs(e) < 0)
         return -1;
-    if (o->errors_path) {
-        if (output_open(&e->errors, o->errors_path, 1, 1) < 0) {
-            say(e, "%s: %s", o->errors_path, strerror(errno));
-            return -1;
-        }
-        e->have_errors = 1;
-    }
-    if (output_open(&e->out, o->output_path, 0, o->line_buffered) < 0) {
-        say(e, "%s: %s", o->output_path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return open_outputs(e);
 }
 
 static int allocate(struct engine *e)
@@ -619,6 +855,7 @@ static int allocate(struct engine *e)
     if (!e->queue || !e->records)
         return -1;
     buf_init(&e->scratch, MAX_BODY + MAX_LINE);
+    pending_init(&e->pending, MAX_LINE + 4 * 65536);
     buf_init(&e->msg, MAX_URL);
     if (o->dry_run)
         return 0;
@@ -654,11 +891,15 @@ static void teardown(struct engine *e)
     buf_free(&e->msg);
     if (e->input_open)
         lines_close(&e->in);
+    pending_free(&e->pending);
 }
 
 static void run_loop(struct engine *e)
 {
     while (!e->finished) {
+        act_on_signals(e);
+        if (e->finished)
+            break;
         fill(e);
         drain(e, 0);
         if (e->finished)
@@ -673,10 +914,8 @@ static void run_loop(struct engine *e)
                 read_signals(e);
             continue;
         }
-        if (output_flush(&e->out) < 0) {
-            output_failed(e, &e->out, e->o->output_path ? e->o->output_path : "stdout");
+        if (flush_out(e) < 0)
             break;
-        }
         wait_for_work(e);
     }
 }
@@ -699,15 +938,21 @@ enum enrich_status enrich_run(const struct enrich_options *o, int *signal_number
         stop(&e, ENRICH_ABORTED);
     }
     run_loop(&e);
+    act_on_signals(&e);
     /* Records that completed before an interruption, or before the failure
      * that stopped the run, are still written. */
     if ((e.status == ENRICH_INTERRUPTED || e.fail_slot >= 0) && e.queue)
         drain(&e, 1);
     int pipe_gone = e.finished && e.status == ENRICH_BROKEN_PIPE;
-    if (!pipe_gone && output_close(&e.out) < 0 && !e.finished)
-        output_failed(&e, &e.out, o->output_path ? o->output_path : "stdout");
-    if (pipe_gone)
-        output_close(&e.out);
+    if (!pipe_gone && !e.out.error)
+        flush_out(&e);
+    if (e.finished && e.status != ENRICH_BROKEN_PIPE)
+        report_unwritten(&e);
+    if (output_close(&e.out) < 0 && !e.finished) {
+        /* Everything was written, but closing failed (NFS, a quota). */
+        say(&e, "%s: write error: %s", output_name(&e), strerror(e.out.error));
+        stop(&e, ENRICH_ABORTED);
+    }
     if (e.have_errors && output_close(&e.errors) < 0)
         output_failed(&e, &e.errors, o->errors_path);
     teardown(&e);

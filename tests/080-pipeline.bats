@@ -195,8 +195,9 @@ lines_in() {
     run -0 cat "$out"
     assert_output '{"id":1,"d":300,"response":1}'
     run -0 cat "$BATS_TEST_TMPDIR/err"
-    assert_equal "${#lines[@]}" 1
-    assert_line --index 0 --regexp '^enrich: <stdin>:2: .+'
+    assert_equal "${#lines[@]}" 2
+    assert_line --index 0 --regexp '^enrich: interrupted: finishing 2 records in flight; '
+    assert_line --index 1 --regexp '^enrich: <stdin>:2: interrupted: .+'
     run -0 cat "$errs"
     assert_output '{"id":2,"d":20000}'
 }
