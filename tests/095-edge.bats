@@ -97,17 +97,19 @@ start_open_stdin() {
     assert_equal "$status" 130
 }
 
-@test "--on-error fail reports one failure and saves one line even when many fail together" {
+@test "--on-error fail reports one failure and saves each unwritten line once even when many fail together" {
     # All 50 answers arrive together after 300 ms, so libcurl reports them in one batch.
     records 50 "$BATS_TEST_TMPDIR/in"
     local errs=$BATS_TEST_TMPDIR/errors
     enrich_stdin "$BATS_TEST_TMPDIR/in" -3 -- -c 50 --on-error fail -e "$errs" \
         --url "$MOCK_URL/f/{id}?status=500&delay=300"
     assert_output ""
-    assert_equal "${#stderr_lines[@]}" 1
-    assert_regex "$stderr" '^enrich: <stdin>:[0-9]+: http: HTTP 500 \(stopping: --on-error fail\)$'
-    run -0 wc -l <"$errs"
-    assert_output 1
+    assert_equal "${#stderr_lines[@]}" 2
+    assert_regex "${stderr_lines[0]}" '^enrich: <stdin>:[0-9]+: http: HTTP 500 \(stopping: --on-error fail\)$'
+    assert_equal "${stderr_lines[1]}" "enrich: stopped early: 49 unwritten records appended to $errs for a replay"
+    # Every record was read and none written: all of them, once each, in input order.
+    run -0 cat "$errs"
+    assert_output "$(cat "$BATS_TEST_TMPDIR/in")"
 }
 
 @test "a write error on --errors is reported once" {
