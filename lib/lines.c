@@ -50,6 +50,7 @@ static void compact(struct lines *r)
         return;
     memmove(r->buf.data, r->buf.data + r->start, r->buf.len - r->start);
     r->buf.len -= r->start;
+    r->dropped += r->start;
     r->start = 0;
 }
 
@@ -73,6 +74,7 @@ long lines_fill(struct lines *r)
 /* Consume bytes up to end (exclusive) and the newline after it. */
 static void consume(struct lines *r, size_t end)
 {
+    r->line_offset = r->dropped + r->start;
     r->start = end < r->buf.len ? end + 1 : end;
     r->scanned = 0;
     r->lineno++;
@@ -83,13 +85,17 @@ static enum lines_status skip_long(struct lines *r, const char *nl)
 {
     if (nl) {
         r->discarding = 0;
+        unsigned long long at = r->long_start;
         consume(r, (size_t)(nl - r->buf.data));
+        r->line_offset = at;
         return LINES_TOO_LONG;
     }
+    r->dropped += r->buf.len;
     r->buf.len = r->start = r->scanned = 0;
     if (!r->eof)
         return LINES_AGAIN;
     r->discarding = 0;
+    r->line_offset = r->long_start;
     r->lineno++;
     return LINES_TOO_LONG;
 }
@@ -102,6 +108,8 @@ enum lines_status lines_next(struct lines *r, const char **line, size_t *len)
         avail > r->scanned ? memchr(base + r->scanned, '\n', avail - r->scanned) : NULL;
     size_t end = nl ? (size_t)(nl - r->buf.data) : r->buf.len;
     if (r->discarding || end - r->start > r->max_line + 1) {
+        if (!r->discarding)
+            r->long_start = r->dropped + r->start;
         r->discarding = 1;
         return skip_long(r, nl);
     }

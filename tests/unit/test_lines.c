@@ -99,8 +99,47 @@ static void long_lines_across_reads(void)
     free(text);
 }
 
+/* Each line's byte offset, over-long lines and lines across reads included. */
+static void offsets(void)
+{
+    size_t big = 200000;
+    char *text = malloc(big + 64);
+    size_t n = 0;
+    n += (size_t)sprintf(text + n, "{\"a\":1}\r\n\n");
+    memset(text + n, 'x', big);
+    n += big;
+    n += (size_t)sprintf(text + n, "\nlast");
+    struct lines r;
+    char path[64];
+    unsigned long long want[] = {0, 9, 10, 10 + big + 1};
+    int right = 1, count = 0;
+    if (reader_on(&r, text, n, 1000, path) == 0) {
+        for (;;) {
+            const char *line;
+            size_t len;
+            enum lines_status st = lines_next(&r, &line, &len);
+            if (st == LINES_AGAIN) {
+                if (lines_fill(&r) < 0)
+                    break;
+                continue;
+            }
+            if (st == LINES_EOF)
+                break;
+            right &= count < 4 && r.line_offset == want[count];
+            if (count < 4 && r.line_offset != want[count])
+                printf("# line %d at %llu, want %llu\n", count + 1, r.line_offset, want[count]);
+            count++;
+        }
+        lines_close(&r);
+    }
+    ok(right && count == 4, "each line's offset, an over-long one included");
+    unlink(path);
+    free(text);
+}
+
 int main(void)
 {
+    offsets();
     case_text("plain lines", "a\nb\nc\n", 1024, "a|b|c", 3);
     case_text("CRLF endings are removed", "a\r\nb\r\n", 1024, "a|b", 2);
     case_text("a last line without newline is kept", "a\nb", 1024, "a|b", 2);

@@ -1,0 +1,54 @@
+/* Checking a record before any request; see check.h. */
+#include "check.h"
+
+#include <string.h>
+
+#include "http.h"
+#include "jsonspan.h"
+#include "jsonvalid.h"
+
+/* Would a member at path run into a member on the way that is not an object? */
+static int into_blocked(const char *rec, size_t n, const char *path)
+{
+    struct jspan root, at;
+    if (jspan_value(rec, rec + n, &root) < 0)
+        return 1;
+    for (const char *dot = strchr(path, '.'); dot; dot = strchr(dot + 1, '.'))
+        if (jspan_path(&root, path, (size_t)(dot - path), &at) == 1 && at.type != J_OBJECT)
+            return 1;
+    return 0;
+}
+
+int check_record(const struct check_spec *c, const char *line, size_t n, struct request *req,
+                 struct failure *f)
+{
+    enum jtype type;
+    size_t at;
+    if (json_validate(line, n, &type, &at) < 0) {
+        fail_set(f, FAIL_INVALID_JSON, "invalid JSON near byte %zu", at + 1);
+        return -1;
+    }
+    if (type != J_OBJECT) {
+        static const char *const names[] = {"nothing",  "null",     "false",    "true",
+                                            "a number", "a string", "an array", "an object"};
+        fail_set(f, FAIL_NOT_OBJECT, "the line is %s, not a JSON object", names[type]);
+        return -1;
+    }
+    if (request_build(c->request, line, n, req, f) < 0)
+        return -1;
+    char why[160];
+    if (http_url_check(req->url.data, why, sizeof(why)) < 0) {
+        fail_set(f, FAIL_BAD_REQUEST, "%s", why);
+        return -1;
+    }
+    const char *paths[2] = {c->into, c->error_into};
+    for (int i = 0; i < 2; i++) {
+        if (into_blocked(line, n, paths[i])) {
+            fail_set(f, FAIL_BAD_REQUEST,
+                     "cannot add the %s at '%s': a member on the way is not an object",
+                     i == 0 ? "result" : "error", paths[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
