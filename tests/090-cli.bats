@@ -149,6 +149,37 @@ option_names() {
     assert_output $'755\n644'
 }
 
+# scratch_tree: a copy of the sources (no build products) in $BATS_TEST_TMPDIR/src.
+scratch_tree() {
+    local dir=$BATS_TEST_TMPDIR/src
+    mkdir -p "$dir/tests"
+    cp -r "$ENRICH_ROOT/Makefile" "$ENRICH_ROOT/lib" "$ENRICH_ROOT/cmd" "$dir/"
+    cp -r "$ENRICH_ROOT/tests/unit" "$dir/tests/"
+    echo "$dir"
+}
+
+@test "a bare make builds ./enrich" {
+    local dir
+    dir=$(scratch_tree)
+    run -0 make -C "$dir" -n
+    assert_line --regexp ' enrich\.tmp && mv -f enrich\.tmp enrich$'
+}
+
+@test "make rebuilds an object when a header it includes changes, and only then" {
+    local dir
+    dir=$(scratch_tree)
+    # buf.c includes buf.h; tmpl.c includes tmpl.h, which includes buf.h.
+    run -0 make -C "$dir" build/lib/buf.o build/lib/tmpl.o CFLAGS=-O0
+    touch "$dir/lib/tmpl.h"
+    run -0 make -C "$dir" -n build/lib/buf.o build/lib/tmpl.o CFLAGS=-O0
+    assert_line --partial '-o build/lib/tmpl.o'
+    refute_line --partial '-o build/lib/buf.o'
+    touch "$dir/lib/buf.h"
+    run -0 make -C "$dir" -n build/lib/buf.o build/lib/tmpl.o CFLAGS=-O0
+    assert_line --partial '-o build/lib/tmpl.o'
+    assert_line --partial '-o build/lib/buf.o'
+}
+
 @test "the demo starts its lookup service, enriches the sample and cleans up" {
     run -0 timeout 60 bash "$ENRICH_ROOT/scripts/demo.sh" 3>&-
     assert_line --partial '"user_id":1,"at":"2026-11-24T10:00:00Z","amount":12345678901234567890,"user":{"id":1,"name":"ada","plan":"pro","credit":1.000}}'
