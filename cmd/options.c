@@ -77,7 +77,8 @@ void cli_help(FILE *f)
             snprintf(left + n, sizeof(left) - (size_t)n, " %s", c->arg);
         fprintf(f, "%-36s %s\n", left, c->help);
     }
-    fputs("\nDUR is 250ms, 2s, 1.5m, 1h, or a number of seconds.\n"
+    fputs("\nDUR is a number with a unit ms, s, m or h (250ms, 2s, 1.5m), units combined\n"
+          "from largest to smallest (1h30m, 1s500ms), or a bare number of seconds.\n"
           "Exit status: 0 all records succeeded, 1 some failed, 2 usage error,\n"
           "3 aborted, 141 output closed, 130/143 interrupted. See enrich(1).\n",
           f);
@@ -111,7 +112,8 @@ static int parse_count(const char *name, const char *text, size_t *out)
 static int parse_duration(const char *name, const char *text, long *ms)
 {
     if (enrich_parse_duration(text, ms) < 0 || *ms <= 0)
-        return usage("--%s: expected a duration like 250ms, 2s, 1.5m or 1h, got '%s'", name, text);
+        return usage("--%s: expected a duration like 250ms, 2s, 1.5m or 1h30m, got '%s'", name,
+                     text);
     return 0;
 }
 

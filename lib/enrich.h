@@ -61,8 +61,11 @@ void enrich_options_init(struct enrich_options *o);
 int enrich_parse_ok(const char *text, struct enrich_ok_set *set);
 /* 1 if status is in set. */
 int enrich_ok_has(const struct enrich_ok_set *set, long status);
-/* Parse a duration ("250ms", "2s", "1.5m", "1h", a bare number is seconds)
- * into milliseconds. Returns 0, or -1 if invalid. */
+/* Parse a duration into milliseconds, a fraction of a millisecond rounded
+ * up: a decimal number ("2", "1.5", ".5"; no sign, exponent or hex) followed
+ * by a unit h, m, s or ms, or several such in decreasing order, each unit at
+ * most once ("1h30m", "1m30s", "1s500ms"); a bare number alone is seconds.
+ * At most 10^12 ms. Returns 0, or -1 if invalid. */
 int enrich_parse_duration(const char *text, long *ms);
 
 /* Run the filter. Usage problems (bad template, unreadable input) are

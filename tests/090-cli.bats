@@ -106,6 +106,19 @@ option_names() {
     assert_usage_error "--ok: " --ok bogus --url "$MOCK_URL/x"
 }
 
+@test "durations combine units from largest to smallest and may start with a point" {
+    enrich_stdin "$BATS_TEST_TMPDIR/one" -0 -- --dry-run -t 1m30s --attempt-timeout .5s \
+        --connect-timeout 1s500ms --url "$MOCK_URL/x/{id}"
+    assert_output --partial '"url":"'"$MOCK_URL"'/x/1"'
+}
+
+@test "a duration in hex, with an exponent or ending in a point is a usage error" {
+    assert_usage_error "--timeout: " -t 0x1 --url "$MOCK_URL/x"
+    assert_usage_error "--timeout: " -t 1e0 --url "$MOCK_URL/x"
+    assert_usage_error "--timeout: " -t 2.s --url "$MOCK_URL/x"
+    assert_usage_error "--attempt-timeout: " --attempt-timeout 1m1h --url "$MOCK_URL/x"
+}
+
 @test "an unreadable input file is a usage error before any request" {
     printf '%s\n' '{"id":1}' >"$BATS_TEST_TMPDIR/good"
     run_enrich -2 -- --url "$MOCK_URL/x/{id}" "$BATS_TEST_TMPDIR/good" "$BATS_TEST_TMPDIR/missing"

@@ -31,6 +31,57 @@ int main(void)
     bad_duration("2 s");
     bad_duration("1e99h");
 
+    /* Decimal numbers: an optional fraction, nothing else strtod would take. */
+    duration(".5s", 500);
+    duration(".5", 500);
+    duration("007s", 7000);
+    duration("0.25ms", 1);
+    duration("0.0001s", 1);
+    duration("1.0001ms", 2);
+    duration("0s", 0);
+    bad_duration("0x1");
+    bad_duration("0x1s");
+    bad_duration("1e0");
+    bad_duration("1e3ms");
+    bad_duration("2.s");
+    bad_duration("2.");
+    bad_duration(".");
+    bad_duration(".s");
+    bad_duration("s");
+    bad_duration("ms");
+    bad_duration("+1s");
+    bad_duration(" 2s");
+    bad_duration("2s ");
+    bad_duration("1.5.5s");
+    bad_duration("1,5s");
+    bad_duration("1S");
+    bad_duration("inf");
+    bad_duration("nan");
+    bad_duration("99999999999999999999999s");
+    bad_duration("277778h");
+    duration("277777h", 999997200000);
+
+    /* Compound durations: units in decreasing order, each at most once. */
+    duration("1h30m", 5400000);
+    duration("1m30s", 90000);
+    duration("1s500ms", 1500);
+    duration("1h1m1s1ms", 3661001);
+    duration("1h0m", 3600000);
+    duration("1h1s", 3601000);
+    duration("1.5h30m", 7200000);
+    duration("1m0.5s", 60500);
+    duration("1.0007s1.7ms", 1003);
+    bad_duration("1m1h");
+    bad_duration("30s1m");
+    bad_duration("1ms1s");
+    bad_duration("1s1s");
+    bad_duration("1msms");
+    bad_duration("1mss");
+    bad_duration("1h30");
+    bad_duration("30 1h");
+    bad_duration("1h 30m");
+    bad_duration("1h-30m");
+
     struct enrich_ok_set set;
     ok(enrich_parse_ok("2xx,404", &set) == 0, "2xx,404 parses");
     ok(enrich_ok_has(&set, 200) && enrich_ok_has(&set, 299) && enrich_ok_has(&set, 404),
