@@ -18,6 +18,7 @@ enum {
     OPT_ALLOW_MISSING,
     OPT_DRY_RUN,
     OPT_LINE_BUFFERED,
+    OPT_MAX_RESPONSE_SIZE,
     OPT_LIST_OPTIONS,
 };
 
@@ -37,6 +38,8 @@ static const struct cli_option table[] = {
      "add a header; {path} in VALUE is substituted"},
     {"into", required_argument, 'i', "PATH", "where the response goes (default response)"},
     {"ok", required_argument, OPT_OK, "LIST", "statuses that succeed, e.g. 2xx,404 (default 2xx)"},
+    {"max-response-size", required_argument, OPT_MAX_RESPONSE_SIZE, "SIZE",
+     "largest response body accepted, e.g. 512K, 1G (default 64M)"},
     {"allow-missing", no_argument, OPT_ALLOW_MISSING, NULL,
      "omit missing template variables instead of failing the record"},
     {"location", no_argument, 'L', NULL, "follow redirects (http and https only)"},
@@ -147,6 +150,11 @@ static int apply(struct enrich_options *o, int val, const char *arg)
     case OPT_OK:
         if (enrich_parse_ok(arg, &o->ok) < 0)
             return usage("--ok: expected a list like 2xx,404, got '%s'%s", arg, "");
+        return 0;
+    case OPT_MAX_RESPONSE_SIZE:
+        if (enrich_parse_size(arg, &o->max_response_size) < 0)
+            return usage("--max-response-size: expected 1 to 64G, like 512K or 1G, got '%s'%s", arg,
+                         "");
         return 0;
     case OPT_ALLOW_MISSING: o->allow_missing = 1; return 0;
     case 'L': o->follow_redirects = 1; return 0;

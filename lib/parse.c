@@ -15,6 +15,7 @@ void enrich_options_init(struct enrich_options *o)
     o->timeout_ms = 30000;
     o->on_error = ENRICH_KEEP;
     o->signal_fd = -1;
+    o->max_response_size = (size_t)64 << 20;
 }
 
 /* Durations are parsed by hand: strtod would also take "0x1", "1e0", "2.",
@@ -136,6 +137,32 @@ int enrich_parse_duration(const char *text, long *ms)
     if (total > DURATION_MAX_MS)
         return -1;
     *ms = (long)total;
+    return 0;
+}
+
+int enrich_parse_size(const char *text, size_t *bytes)
+{
+    unsigned long long v = 0;
+    const char *p = text;
+    if (!p || !isdigit((unsigned char)*p))
+        return -1;
+    for (; isdigit((unsigned char)*p); p++) {
+        v = v * 10 + (unsigned)(*p - '0');
+        if (v > ENRICH_MAX_SIZE)
+            return -1;
+    }
+    static const char suffixes[] = "kmg";
+    const char *s = *p ? strchr(suffixes, tolower((unsigned char)*p)) : NULL;
+    if (*p && (!s || p[1]))
+        return -1;
+    for (int shift = s ? 10 * (int)(s - suffixes + 1) : 0; shift > 0; shift -= 10) {
+        v <<= 10;
+        if (v > ENRICH_MAX_SIZE)
+            return -1;
+    }
+    if (v == 0)
+        return -1;
+    *bytes = (size_t)v;
     return 0;
 }
 

@@ -119,6 +119,17 @@ option_names() {
     assert_usage_error "--attempt-timeout: " --attempt-timeout 1m1h --url "$MOCK_URL/x"
 }
 
+@test "--max-response-size takes bytes or K, M and G, from 1 byte to 64G" {
+    local size
+    for size in 1 512k 64M 1G 64G; do
+        enrich_stdin "$BATS_TEST_TMPDIR/one" -0 -- --dry-run --max-response-size "$size" \
+            --url "$MOCK_URL/x/{id}"
+    done
+    for size in 0 65G 1T 1.5M 1KB -1 ''; do
+        assert_usage_error "--max-response-size: " --max-response-size "$size" --url "$MOCK_URL/x"
+    done
+}
+
 @test "an unreadable input file is a usage error before any request" {
     printf '%s\n' '{"id":1}' >"$BATS_TEST_TMPDIR/good"
     run_enrich -2 -- --url "$MOCK_URL/x/{id}" "$BATS_TEST_TMPDIR/good" "$BATS_TEST_TMPDIR/missing"

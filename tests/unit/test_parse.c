@@ -1,4 +1,4 @@
-/* Option values: durations and --ok lists. */
+/* Option values: durations, sizes and --ok lists. */
 #include "enrich.h"
 
 #include "tap.h"
@@ -14,6 +14,19 @@ static void bad_duration(const char *text)
 {
     long ms = -1;
     ok(enrich_parse_duration(text, &ms) < 0, "duration '%s' is refused", text);
+}
+
+static void size(const char *text, size_t want)
+{
+    size_t bytes = 0;
+    int rc = enrich_parse_size(text, &bytes);
+    ok(rc == 0 && bytes == want, "size '%s' is %zu bytes (got rc %d, %zu)", text, want, rc, bytes);
+}
+
+static void bad_size(const char *text)
+{
+    size_t bytes = 7;
+    ok(enrich_parse_size(text, &bytes) < 0 && bytes == 7, "size '%s' is refused", text);
 }
 
 int main(void)
@@ -81,6 +94,36 @@ int main(void)
     bad_duration("30 1h");
     bad_duration("1h 30m");
     bad_duration("1h-30m");
+
+    size("1", 1);
+    size("1024", 1024);
+    size("1K", 1024);
+    size("1k", 1024);
+    size("01K", 1024);
+    size("64M", (size_t)64 << 20);
+    size("64m", (size_t)64 << 20);
+    size("2G", (size_t)2 << 30);
+    size("64G", (size_t)64 << 30);
+    size("68719476736", (size_t)64 << 30);
+    bad_size("68719476737");
+    bad_size("65G");
+    bad_size("65537M");
+    bad_size("99999999999999999999999");
+    bad_size("99999999999999999G");
+    bad_size("0");
+    bad_size("0K");
+    bad_size("");
+    bad_size("K");
+    bad_size("1KB");
+    bad_size("1KiB");
+    bad_size("1T");
+    bad_size("1.5M");
+    bad_size("-1");
+    bad_size("+1");
+    bad_size(" 1");
+    bad_size("1 K");
+    bad_size("1K ");
+    bad_size("0x10");
 
     struct enrich_ok_set set;
     ok(enrich_parse_ok("2xx,404", &set) == 0, "2xx,404 parses");
