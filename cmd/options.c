@@ -187,7 +187,9 @@ static int apply(struct enrich_options *o, int val, const char *arg)
 static void build_getopt(struct option *longs, char *shorts)
 {
     size_t s = 0;
-    shorts[s++] = '+'; /* options end at the first FILE, as POSIX says */
+    /* No leading '+': options may follow a FILE, as with GNU tools (getopt
+     * permutes argv; POSIXLY_CORRECT restores POSIX's rule, and "--" ends
+     * the options either way). */
     shorts[s++] = ':'; /* report a missing argument distinctly */
     for (size_t i = 0; i < NOPTIONS; i++) {
         longs[i] = (struct option){table[i].name, table[i].has_arg, NULL, table[i].val};
@@ -202,10 +204,49 @@ static void build_getopt(struct option *longs, char *shorts)
     shorts[s] = '\0';
 }
 
+/* The val of the long option arg ("--name" or "--name=value", name possibly
+ * abbreviated as getopt_long allows), or -1 if arg is no such option. */
+static int long_option_val(const char *arg)
+{
+    if (strncmp(arg, "--", 2) != 0)
+        return -1;
+    size_t n = strcspn(arg + 2, "=");
+    int val = -1;
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        if (strncmp(table[i].name, arg + 2, n) != 0)
+            continue;
+        if (table[i].name[n] == '\0')
+            return table[i].val;
+        val = val == -1 ? table[i].val : -1;
+    }
+    return val;
+}
+
+/* Report what getopt_long refused: c is ':' (a missing argument) or '?'. */
+static enum cli_result refused(int c, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    /* A short option may sit inside a cluster such as -vZ, so arg is not
+     * necessarily the one refused: optopt is. */
+    int is_long = optopt <= 0 || optopt >= 256 || long_option_val(arg) == optopt;
+    char name[64];
+    if (is_long)
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+    else
+        snprintf(name, sizeof(name), "-%c", optopt);
+    if (c == ':')
+        usage("%s: missing argument%s", name, "");
+    else if (is_long && optopt > 0) /* a known long option given "=value" */
+        usage("%s: takes no argument%s", name, "");
+    else
+        usage("unknown option '%s'%s", is_long ? arg : name, "");
+    return CLI_USAGE;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
 {
     struct option longs[NOPTIONS + 2];
-    char shorts[2 * NOPTIONS + 3];
+    char shorts[2 * NOPTIONS + 2];
     build_getopt(longs, shorts);
     o->headers = calloc((size_t)argc + 1, sizeof(char *));
     o->inputs = calloc((size_t)argc + 1, sizeof(char *));
@@ -228,10 +269,8 @@ enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
             cli_list_options(stdout);
             return CLI_DONE;
         }
-        if (c == ':')
-            return usage("%s: missing argument%s", argv[optind - 1], ""), CLI_USAGE;
-        if (c == '?')
-            return usage("unknown option '%s'%s", argv[optind - 1], ""), CLI_USAGE;
+        if (c == ':' || c == '?')
+            return refused(c, argv);
         if (apply(o, c, optarg) < 0)
             return CLI_USAGE;
     }

@@ -77,6 +77,15 @@ option_names() {
     assert_usage_error ".*-Z" -Z --url "$MOCK_URL/x"
 }
 
+@test "an unknown short option inside a cluster is the one named" {
+    assert_usage_error "unknown option '-Z'" -vZ --url "$MOCK_URL/x"
+    assert_usage_error "unknown option '-Z'" -Zv --url "$MOCK_URL/x"
+}
+
+@test "a value given to a long option that takes none is a usage error naming the option" {
+    assert_usage_error "--dry-run: takes no argument" --dry-run=1 --url "$MOCK_URL/x"
+}
+
 @test "a missing --url is a usage error" {
     assert_usage_error ".*--url"
 }
@@ -128,6 +137,30 @@ option_names() {
     for size in 0 65G 1T 1.5M 1KB -1 ''; do
         assert_usage_error "--max-response-size: " --max-response-size "$size" --url "$MOCK_URL/x"
     done
+}
+
+@test "options after a FILE are recognised, as GNU tools do" {
+    local in=$BATS_TEST_TMPDIR/one out=$BATS_TEST_TMPDIR/out
+    run_enrich -0 -- -u "$MOCK_URL/x/{id}" "$in" -o "$out" --into user
+    assert_output ""
+    run -0 cat "$out"
+    assert_output --regexp '^\{"id":1,"user":\{.*"/x/1"'
+    run_enrich -0 -- "$in" -u "$MOCK_URL/x/{id}" --into user
+    assert_output --regexp '^\{"id":1,"user":\{.*"/x/1"'
+}
+
+@test "-- ends the options: an argument after it is a FILE even when it starts with -" {
+    cd "$BATS_TEST_TMPDIR"
+    echo '{"id":2}' >-o
+    run_enrich -0 -- -u "$MOCK_URL/x/{id}" -- -o
+    assert_output --regexp '^\{"id":2,"response":\{.*"/x/2"'
+}
+
+@test "with POSIXLY_CORRECT set, options end at the first FILE" {
+    POSIXLY_CORRECT=1 run_enrich -2 -- -u "$MOCK_URL/x/{id}" "$BATS_TEST_TMPDIR/one" -o out
+    assert_regex "$stderr" "-o: No such file or directory"
+    run -0 mock_requests
+    assert_output 0
 }
 
 @test "an unreadable input file is a usage error before any request" {
