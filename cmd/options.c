@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 enum {
     OPT_OK = 256,
@@ -204,6 +206,34 @@ static void build_getopt(struct option *longs, char *shorts)
     shorts[s] = '\0';
 }
 
+static int looks_like_url(const char *arg)
+{
+    return strncasecmp(arg, "http://", 7) == 0 || strncasecmp(arg, "https://", 8) == 0;
+}
+
+/* A URL where a FILE goes is most likely a template missing its -u. The
+ * messages do not quote it: it may hold a password. */
+static enum cli_result require_url(const struct enrich_options *o)
+{
+    int url_like = 0, missing_url_like = 0;
+    for (size_t i = 0; i < o->ninputs; i++) {
+        if (!looks_like_url(o->inputs[i]))
+            continue;
+        url_like = 1;
+        if (access(o->inputs[i], F_OK) < 0 && errno == ENOENT)
+            missing_url_like = 1;
+    }
+    static const char hint[] = "did you mean -u URL?";
+    if (!o->url)
+        return usage("--url is required%s%s",
+                     url_like ? "; a FILE argument looks like a URL: " : "", url_like ? hint : ""),
+               CLI_USAGE;
+    if (missing_url_like)
+        return usage("a FILE argument looks like a URL and does not exist: %s%s", hint, ""),
+               CLI_USAGE;
+    return CLI_RUN;
+}
+
 /* The val of the long option arg ("--name" or "--name=value", name possibly
  * abbreviated as getopt_long allows), or -1 if arg is no such option. */
 static int long_option_val(const char *arg)
@@ -276,9 +306,7 @@ enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
     }
     for (int i = optind; i < argc; i++)
         o->inputs[o->ninputs++] = argv[i];
-    if (!o->url)
-        return usage("--url is required%s%s", "", ""), CLI_USAGE;
-    return CLI_RUN;
+    return require_url(o);
 }
 
 void cli_free(struct enrich_options *o)

@@ -77,6 +77,33 @@ option_names() {
     assert_usage_error ".*-Z" -Z --url "$MOCK_URL/x"
 }
 
+@test "a URL given as a FILE without --url gets the hint to use -u" {
+    assert_usage_error "--url is required.*did you mean -u URL\?" "$MOCK_URL/x/{id}"
+    assert_usage_error "--url is required.*did you mean -u URL\?" --dry-run "HTTPS://h/{id}"
+}
+
+@test "a FILE that does not exist and looks like a URL gets the hint to use -u" {
+    assert_usage_error ".*did you mean -u URL\?" -u "$MOCK_URL/x/{id}" "$MOCK_URL/y/{id}"
+}
+
+@test "the hint does not show a password given in the URL" {
+    assert_usage_error "--url is required.*did you mean -u URL\?" "http://ada:s3cret@h/{id}"
+    refute_output --partial s3cret
+    [[ $stderr != *s3cret* ]] || fail "the password is on stderr"
+}
+
+@test "a '-' in a template variable is a usage error saying to write it as %2D" {
+    local in=$BATS_TEST_TMPDIR/one
+    enrich_stdin "$in" -2 -- --url "$MOCK_URL/u/{user-id}"
+    assert_regex "$stderr" "^enrich: invalid URL template .*'-'.*%2D.*\{user%2Did\}"
+    enrich_stdin "$in" -2 -- --url "$MOCK_URL/u{?user-id,a-b-c}"
+    assert_regex "$stderr" "^enrich: invalid URL template .*%2D.*\{\?user%2Did,a%2Db%2Dc\}"
+    enrich_stdin "$in" -2 -- --url "$MOCK_URL/u" -H 'X-User: {user-id}'
+    assert_regex "$stderr" "^enrich: invalid header .*%2D.*\{user%2Did\}"
+    run -0 mock_requests
+    assert_output 0
+}
+
 @test "an unknown short option inside a cluster is the one named" {
     assert_usage_error "unknown option '-Z'" -vZ --url "$MOCK_URL/x"
     assert_usage_error "unknown option '-Z'" -Zv --url "$MOCK_URL/x"
