@@ -104,6 +104,45 @@ option_names() {
     assert_output 0
 }
 
+# assert_template_refused PATTERN TEMPLATE: exit 2 before any input is read or request sent,
+# with one message matching PATTERN.
+assert_template_refused() {
+    enrich_stdin "$BATS_TEST_TMPDIR/one" -2 -- --url "$2"
+    assert_output ""
+    assert_regex "$stderr" "^enrich: invalid URL '.*': $1"
+    assert_equal "${#stderr_lines[@]}" 1
+    run -0 mock_requests
+    assert_output 0
+}
+
+@test "a literal port out of range in the template is a usage error at start" {
+    assert_template_refused "the port must be a number from 1 to 65535" "http://127.0.0.1:99999/{id}"
+    assert_template_refused "the port must be a number from 1 to 65535" "http://127.0.0.1:65536/{id}"
+    assert_template_refused "the port must be a number from 1 to 65535" "http://127.0.0.1:0/{id}"
+    assert_template_refused "the port must be a number from 1 to 65535" "https://h:1x/{id}"
+    assert_template_refused "the port must be a number from 1 to 65535" "http://[::1]:99999{?id}"
+    assert_template_refused "the port must be a number from 1 to 65535" "http://u:p@h:-1#{id}"
+    assert_template_refused "the port must be a number from 1 to 65535" "http://h:99999{/id}"
+}
+
+@test "a literal host libcurl cannot parse, or an empty one, is a usage error at start" {
+    assert_template_refused ".*IPv6" "http://[::1/{id}"
+    assert_template_refused ".*host" "http://a@b@c/{id}"
+    assert_template_refused ".*host" "http:///{id}"
+}
+
+@test "literal ports 1 and 65535 are fine, and an authority with an expression is checked per record" {
+    enrich_stdin "$BATS_TEST_TMPDIR/one" -0 -- --dry-run --url "http://127.0.0.1:1/{id}"
+    enrich_stdin "$BATS_TEST_TMPDIR/one" -0 -- --dry-run --url "http://[::1]:65535/{id}"
+    enrich_stdin "$BATS_TEST_TMPDIR/one" -0 -- --dry-run --url "http://h:/{id}"
+    enrich_stdin "$BATS_TEST_TMPDIR/one" -1 -- --dry-run --url "http://127.0.0.1:9999{id}/x"
+    assert_output --partial '"kind":"bad_request"'
+    # {/x} missing and allowed expands to nothing, so the literal text after it is still port.
+    enrich_stdin "$BATS_TEST_TMPDIR/one" -0 -- --dry-run --allow-missing \
+        --url "http://127.0.0.1:6{/x}5535/{id}"
+    assert_output --partial '"url":"http://127.0.0.1:65535/1"'
+}
+
 @test "an unknown short option inside a cluster is the one named" {
     assert_usage_error "unknown option '-Z'" -vZ --url "$MOCK_URL/x"
     assert_usage_error "unknown option '-Z'" -Zv --url "$MOCK_URL/x"
