@@ -251,6 +251,52 @@ assert_template_refused() {
     assert_equal "${missing[*]}" ""
 }
 
+# man_example WORD: the commands of the first example in EXAMPLES whose introduction
+# mentions WORD, as a shell would read them (roff escapes undone).
+man_example() {
+    awk -v word="$1" '
+        /^\.SH/ { in_examples = ($2 == "EXAMPLES") }
+        in_examples && !found && index($0, word) { found = 1 }
+        found && /^\.EX/ { code = 1; next }
+        found && /^\.EE/ { exit }
+        code { print }
+    ' "$ENRICH_ROOT/man/enrich.1" |
+        sed -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' -e 's/\\e/\\/g'
+}
+
+@test "the man page's replay example, run as written, loses and duplicates no record" {
+    local dir=$BATS_TEST_TMPDIR/example script
+    mkdir -p "$dir/bin"
+    ln -s "$ENRICH" "$dir/bin/enrich"
+    run -0 man_example replay
+    script=$output
+    [[ $script == *"failed.ndjson"* ]] || fail "no replay example in the man page: '$script'"
+    # The example's users service is the mock, which answers each record as its seq says,
+    # one item per attempt: user 2 fails, then succeeds when replayed; user 3 always fails;
+    # the record without a user_id never gets a request.
+    script=${script//"http://users.internal/v1/users/{user_id}"/"$MOCK_URL/replay/{user_id}{?seq}"}
+    [[ $script == *"$MOCK_URL/replay/"* ]] || fail "the example does not use users.internal"
+    cat >"$dir/events.ndjson" <<'EOF'
+{"user_id":1,"seq":"200"}
+{"user_id":2,"seq":"503,200"}
+{"user_id":3,"seq":"404"}
+{"seq":"200"}
+{"user_id":5,"seq":"200"}
+EOF
+    cd "$dir"
+    run timeout "$ENRICH_TEST_TIMEOUT" env PATH="$dir/bin:$PATH" bash -c "$script" 3>&-
+    echo "$script"
+    echo "$output"
+    # Every record once, whatever the order: the input records are the output records less
+    # what enrich added.
+    run -0 jq -c 'del(.user, .error)' enriched.ndjson
+    assert_equal "$(sort <<<"$output")" "$(sort events.ndjson)"
+    run -0 jq -c 'select(.user_id == 2) | [(.user | type), .error]' enriched.ndjson
+    assert_output '["object",null]'
+    run -0 jq -c 'select(.user_id == 3 or .user_id == null) | .error.kind' enriched.ndjson
+    assert_output $'"http"\n"missing_field"'
+}
+
 @test "the man page renders with man" {
     command -v man >/dev/null || skip "man is not installed"
     local page=$ENRICH_ROOT/man/enrich.1
