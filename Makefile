@@ -39,16 +39,18 @@ $(1)/libenrich.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRC))
 	$$(AR) rcs $$@ $$^
 $(1)/enrich: $$(patsubst %.c,$(1)/%.o,$$(CMD_SRC)) $(1)/libenrich.a
 	$$(CC) $$(ALL_CFLAGS) $(2) $$^ -o $$@ $$(LDFLAGS) $$(PKG_LIBS)
+# A unit test's .d goes in deps/, out of the way of tests/run.sh's build/unit/test_*.
 $(1)/unit/%: tests/unit/%.c $(1)/libenrich.a
-	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -Itests/unit $$< $(1)/libenrich.a -o $$@ $$(LDFLAGS) $$(PKG_LIBS)
+	@mkdir -p $$(@D)/deps
+	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -MF $$(@D)/deps/$$*.d -Itests/unit $$< $(1)/libenrich.a \
+		-o $$@ $$(LDFLAGS) $$(PKG_LIBS)
 endef
 
 $(eval $(call variant,build,))
 $(eval $(call variant,build/asan,$(SAN_FLAGS)))
 
--include $(wildcard build/lib/*.d build/cmd/*.d build/unit/*.d)
--include $(wildcard build/asan/lib/*.d build/asan/cmd/*.d build/asan/unit/*.d)
+-include $(wildcard build/lib/*.d build/cmd/*.d build/unit/deps/*.d)
+-include $(wildcard build/asan/lib/*.d build/asan/cmd/*.d build/asan/unit/deps/*.d)
 
 UNITS = $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
 ASAN_UNITS = $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
