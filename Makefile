@@ -19,27 +19,38 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 LIB_SRC = $(wildcard lib/*.c)
 CMD_SRC = $(wildcard cmd/*.c)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
-HEADERS = $(wildcard lib/*.h cmd/*.h tests/unit/*.h)
+# The compiler writes, next to each object, a .d file naming the headers it
+# included (-MMD), each also as an empty target (-MP) so a deleted header does
+# not stop the build. An object depends on those headers and nothing more.
+DEPFLAGS = -MMD -MP
+
+# A bare `make` builds ./enrich, whatever rule comes first.
+.DEFAULT_GOAL := all
 
 # Each build variant lives in its own directory: build/ and build/asan/.
 define variant
-$(1)/lib/%.o: lib/%.c $$(HEADERS)
+$(1)/lib/%.o: lib/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
-$(1)/cmd/%.o: cmd/%.c $$(HEADERS)
+	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -c $$< -o $$@
+$(1)/cmd/%.o: cmd/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $(2) -c $$< -o $$@
+	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -c $$< -o $$@
 $(1)/libenrich.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRC))
 	$$(AR) rcs $$@ $$^
 $(1)/enrich: $$(patsubst %.c,$(1)/%.o,$$(CMD_SRC)) $(1)/libenrich.a
 	$$(CC) $$(ALL_CFLAGS) $(2) $$^ -o $$@ $$(LDFLAGS) $$(PKG_LIBS)
-$(1)/unit/%: tests/unit/%.c $(1)/libenrich.a $$(HEADERS)
-	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_CFLAGS) $(2) -Itests/unit $$< $(1)/libenrich.a -o $$@ $$(LDFLAGS) $$(PKG_LIBS)
+# A unit test's .d goes in deps/, out of the way of tests/run.sh's build/unit/test_*.
+$(1)/unit/%: tests/unit/%.c $(1)/libenrich.a
+	@mkdir -p $$(@D)/deps
+	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -MF $$(@D)/deps/$$*.d -Itests/unit $$< $(1)/libenrich.a \
+		-o $$@ $$(LDFLAGS) $$(PKG_LIBS)
 endef
 
 $(eval $(call variant,build,))
 $(eval $(call variant,build/asan,$(SAN_FLAGS)))
+
+-include $(wildcard build/lib/*.d build/cmd/*.d build/unit/deps/*.d)
+-include $(wildcard build/asan/lib/*.d build/asan/cmd/*.d build/asan/unit/deps/*.d)
 
 UNITS = $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
 ASAN_UNITS = $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))

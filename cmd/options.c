@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 enum {
     OPT_OK = 256,
@@ -18,6 +20,7 @@ enum {
     OPT_ALLOW_MISSING,
     OPT_DRY_RUN,
     OPT_LINE_BUFFERED,
+    OPT_MAX_RESPONSE_SIZE,
     OPT_LIST_OPTIONS,
 };
 
@@ -37,6 +40,8 @@ static const struct cli_option table[] = {
      "add a header; {path} in VALUE is substituted"},
     {"into", required_argument, 'i', "PATH", "where the response goes (default response)"},
     {"ok", required_argument, OPT_OK, "LIST", "statuses that succeed, e.g. 2xx,404 (default 2xx)"},
+    {"max-response-size", required_argument, OPT_MAX_RESPONSE_SIZE, "SIZE",
+     "largest response body accepted, e.g. 512K, 1G (default 64M)"},
     {"allow-missing", no_argument, OPT_ALLOW_MISSING, NULL,
      "omit missing template variables instead of failing the record"},
     {"location", no_argument, 'L', NULL, "follow redirects (http and https only)"},
@@ -77,7 +82,8 @@ void cli_help(FILE *f)
             snprintf(left + n, sizeof(left) - (size_t)n, " %s", c->arg);
         fprintf(f, "%-36s %s\n", left, c->help);
     }
-    fputs("\nDUR is 250ms, 2s, 1.5m, 1h, or a number of seconds.\n"
+    fputs("\nDUR is a number with a unit ms, s, m or h (250ms, 2s, 1.5m), units combined\n"
+          "from largest to smallest (1h30m, 1s500ms), or a bare number of seconds.\n"
           "Exit status: 0 all records succeeded, 1 some failed, 2 usage error,\n"
           "3 aborted, 141 output closed, 130/143 interrupted. See enrich(1).\n",
           f);
@@ -111,7 +117,8 @@ static int parse_count(const char *name, const char *text, size_t *out)
 static int parse_duration(const char *name, const char *text, long *ms)
 {
     if (enrich_parse_duration(text, ms) < 0 || *ms <= 0)
-        return usage("--%s: expected a duration like 250ms, 2s, 1.5m or 1h, got '%s'", name, text);
+        return usage("--%s: expected a duration like 250ms, 2s, 1.5m or 1h30m, got '%s'", name,
+                     text);
     return 0;
 }
 
@@ -146,6 +153,11 @@ static int apply(struct enrich_options *o, int val, const char *arg)
         if (enrich_parse_ok(arg, &o->ok) < 0)
             return usage("--ok: expected a list like 2xx,404, got '%s'%s", arg, "");
         return 0;
+    case OPT_MAX_RESPONSE_SIZE:
+        if (enrich_parse_size(arg, &o->max_response_size) < 0)
+            return usage("--max-response-size: expected 1 to 64G, like 512K or 1G, got '%s'%s", arg,
+                         "");
+        return 0;
     case OPT_ALLOW_MISSING: o->allow_missing = 1; return 0;
     case 'L': o->follow_redirects = 1; return 0;
     case 'c': return parse_count("capacity", arg, &o->capacity);
@@ -177,7 +189,9 @@ static int apply(struct enrich_options *o, int val, const char *arg)
 static void build_getopt(struct option *longs, char *shorts)
 {
     size_t s = 0;
-    shorts[s++] = '+'; /* options end at the first FILE, as POSIX says */
+    /* No leading '+': options may follow a FILE, as with GNU tools (getopt
+     * permutes argv; POSIXLY_CORRECT restores POSIX's rule, and "--" ends
+     * the options either way). */
     shorts[s++] = ':'; /* report a missing argument distinctly */
     for (size_t i = 0; i < NOPTIONS; i++) {
         longs[i] = (struct option){table[i].name, table[i].has_arg, NULL, table[i].val};
@@ -192,10 +206,77 @@ static void build_getopt(struct option *longs, char *shorts)
     shorts[s] = '\0';
 }
 
+static int looks_like_url(const char *arg)
+{
+    return strncasecmp(arg, "http://", 7) == 0 || strncasecmp(arg, "https://", 8) == 0;
+}
+
+/* A URL where a FILE goes is most likely a template missing its -u. The
+ * messages do not quote it: it may hold a password. */
+static enum cli_result require_url(const struct enrich_options *o)
+{
+    int url_like = 0, missing_url_like = 0;
+    for (size_t i = 0; i < o->ninputs; i++) {
+        if (!looks_like_url(o->inputs[i]))
+            continue;
+        url_like = 1;
+        if (access(o->inputs[i], F_OK) < 0 && errno == ENOENT)
+            missing_url_like = 1;
+    }
+    static const char hint[] = "did you mean -u URL?";
+    if (!o->url)
+        return usage("--url is required%s%s",
+                     url_like ? "; a FILE argument looks like a URL: " : "", url_like ? hint : ""),
+               CLI_USAGE;
+    if (missing_url_like)
+        return usage("a FILE argument looks like a URL and does not exist: %s%s", hint, ""),
+               CLI_USAGE;
+    return CLI_RUN;
+}
+
+/* The val of the long option arg ("--name" or "--name=value", name possibly
+ * abbreviated as getopt_long allows), or -1 if arg is no such option. */
+static int long_option_val(const char *arg)
+{
+    if (strncmp(arg, "--", 2) != 0)
+        return -1;
+    size_t n = strcspn(arg + 2, "=");
+    int val = -1;
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        if (strncmp(table[i].name, arg + 2, n) != 0)
+            continue;
+        if (table[i].name[n] == '\0')
+            return table[i].val;
+        val = val == -1 ? table[i].val : -1;
+    }
+    return val;
+}
+
+/* Report what getopt_long refused: c is ':' (a missing argument) or '?'. */
+static enum cli_result refused(int c, char **argv)
+{
+    const char *arg = argv[optind - 1];
+    /* A short option may sit inside a cluster such as -vZ, so arg is not
+     * necessarily the one refused: optopt is. */
+    int is_long = optopt <= 0 || optopt >= 256 || long_option_val(arg) == optopt;
+    char name[64];
+    if (is_long)
+        snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+    else
+        snprintf(name, sizeof(name), "-%c", optopt);
+    if (c == ':')
+        usage("%s: missing argument%s", name, "");
+    else if (is_long && optopt > 0) /* a known long option given "=value" */
+        usage("%s: takes no argument%s", name, "");
+    else
+        usage("unknown option '%s'%s", is_long ? arg : name, "");
+    return CLI_USAGE;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
 {
     struct option longs[NOPTIONS + 2];
-    char shorts[2 * NOPTIONS + 3];
+    char shorts[2 * NOPTIONS + 2];
     build_getopt(longs, shorts);
     o->headers = calloc((size_t)argc + 1, sizeof(char *));
     o->inputs = calloc((size_t)argc + 1, sizeof(char *));
@@ -218,18 +299,14 @@ enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
             cli_list_options(stdout);
             return CLI_DONE;
         }
-        if (c == ':')
-            return usage("%s: missing argument%s", argv[optind - 1], ""), CLI_USAGE;
-        if (c == '?')
-            return usage("unknown option '%s'%s", argv[optind - 1], ""), CLI_USAGE;
+        if (c == ':' || c == '?')
+            return refused(c, argv);
         if (apply(o, c, optarg) < 0)
             return CLI_USAGE;
     }
     for (int i = optind; i < argc; i++)
         o->inputs[o->ninputs++] = argv[i];
-    if (!o->url)
-        return usage("--url is required%s%s", "", ""), CLI_USAGE;
-    return CLI_RUN;
+    return require_url(o);
 }
 
 void cli_free(struct enrich_options *o)

@@ -39,6 +39,9 @@ struct enrich_options {
     const char **inputs; /* FILE arguments; "-" is stdin; none: stdin */
     size_t ninputs;
     int signal_fd; /* read end of a self-pipe carrying signal numbers, or -1 */
+    /* The largest response body accepted (--max-response-size, default
+     * 64 MiB); a longer one fails the record as bad_response. */
+    size_t max_response_size;
     /* Where messages go (one line each, no newline); cmd prints them. */
     void (*message)(void *ctx, const char *line);
     void *message_ctx;
@@ -61,9 +64,18 @@ void enrich_options_init(struct enrich_options *o);
 int enrich_parse_ok(const char *text, struct enrich_ok_set *set);
 /* 1 if status is in set. */
 int enrich_ok_has(const struct enrich_ok_set *set, long status);
-/* Parse a duration ("250ms", "2s", "1.5m", "1h", a bare number is seconds)
- * into milliseconds. Returns 0, or -1 if invalid. */
+/* Parse a duration into milliseconds, a fraction of a millisecond rounded
+ * up: a decimal number ("2", "1.5", ".5"; no sign, exponent or hex) followed
+ * by a unit h, m, s or ms, or several such in decreasing order, each unit at
+ * most once ("1h30m", "1m30s", "1s500ms"); a bare number alone is seconds.
+ * At most 10^12 ms. Returns 0, or -1 if invalid. */
 int enrich_parse_duration(const char *text, long *ms);
+/* The largest --max-response-size: 64 GiB. */
+#define ENRICH_MAX_SIZE ((size_t)64 << 30)
+/* Parse a size in bytes: decimal digits with an optional suffix K, M or G
+ * (or k, m, g: powers of 1024), from 1 byte to ENRICH_MAX_SIZE ("512K",
+ * "64M", "1G", "1000"). Returns 0, or -1 if invalid (*bytes untouched). */
+int enrich_parse_size(const char *text, size_t *bytes);
 
 /* Run the filter. Usage problems (bad template, unreadable input) are
  * reported through o->message before any request is sent. When the status is

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http.h"
 #include "tmpl.h"
 
 struct header_spec {
@@ -89,6 +90,82 @@ static size_t template_dots(const char *text)
     size_t dots = b.data ? request_dot_segments(b.data, b.len) : 0;
     buf_free(&b);
     return dots;
+}
+
+/* The port of a literal authority (after any userinfo, after an IPv6
+ * literal's ']'): absent or empty is the scheme's default, else 1 to 65535. */
+static int valid_port(const char *auth, size_t len)
+{
+    const char *end = auth + len, *host = auth;
+    const char *at = memrchr(auth, '@', len);
+    if (at)
+        host = at + 1;
+    const char *colon;
+    if (host < end && *host == '[') {
+        const char *close = memchr(host, ']', (size_t)(end - host));
+        colon = close && close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+    } else {
+        colon = memchr(host, ':', (size_t)(end - host));
+    }
+    if (!colon || colon + 1 == end)
+        return 1;
+    long port = 0;
+    const char *p = colon + 1;
+    for (; p < end && isdigit((unsigned char)*p) && port <= 65535; p++)
+        port = port * 10 + (*p - '0');
+    return p == end && port >= 1 && port <= 65535;
+}
+
+static int is_authority_end(char c)
+{
+    return c == '\0' || c == '/' || c == '?' || c == '#';
+}
+
+/* Whether the expression at p ends the authority: {/...}, {?...} and {#...}
+ * expand to text that starts with that delimiter, or, only when a missing
+ * variable is allowed, to nothing, and then what follows must end it. */
+static int expression_ends_authority(const char *p, int allow_missing)
+{
+    if (p[1] != '/' && p[1] != '?' && p[1] != '#')
+        return 0;
+    const char *close = strchr(p, '}');
+    return close && (!allow_missing || is_authority_end(close[1]));
+}
+
+/* When the template's scheme://authority is literal text (no expression
+ * before the authority ends), every record's URL starts with it: check it
+ * once here, as the engine checks each URL, so that a bad port or host is a
+ * usage error instead of every record failing as bad_request. */
+static int check_literal_authority(const char *url, int allow_missing, char *why, size_t n)
+{
+    const char *auth = strstr(url, "://") + 3;
+    size_t len = strcspn(auth, "/?#{");
+    if (auth[len] == '{' && !expression_ends_authority(auth + len, allow_missing))
+        return 0;
+    if (len == 0) {
+        snprintf(why, n, "the host is empty");
+        return -1;
+    }
+    if (!valid_port(auth, len)) {
+        snprintf(why, n, "the port must be a number from 1 to 65535");
+        return -1;
+    }
+    /* The prefix expanded as a template, so that non-ASCII text is encoded
+     * as it will be in each record's URL. */
+    char *prefix = strndup(url, (size_t)(auth + len - url));
+    struct tmpl_error terr = {0};
+    struct tmpl *t = prefix ? tmpl_parse(prefix, TMPL_URI, &terr) : NULL;
+    struct buf b;
+    buf_init(&b, 3 * strlen(url) + 1);
+    int rc = -1;
+    if (t && tmpl_expand(t, "{}", 2, 0, &b, &terr) == TMPL_OK && b.data)
+        rc = http_url_check(b.data, why, n);
+    else
+        snprintf(why, n, "out of memory");
+    buf_free(&b);
+    tmpl_free(t);
+    free(prefix);
+    return rc;
 }
 
 static int valid_header_name(const char *p, size_t n)
@@ -180,6 +257,11 @@ struct request_spec *request_spec_new(const char *url, const char *const *header
     }
     if (url[0] != '{' && !has_http_scheme(url, strlen(url))) {
         snprintf(err, errlen, "invalid URL '%s': only http:// and https:// are allowed", safe);
+        goto fail;
+    }
+    char why[160];
+    if (url[0] != '{' && check_literal_authority(url, allow_missing, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "invalid URL '%s': %s", safe, why);
         goto fail;
     }
     s->url_dots = template_dots(url);

@@ -22,7 +22,10 @@ struct request {
 };
 
 /* Compile the templates. Returns NULL with a one-line message in err (size
- * errlen) on a usage error or out of memory. Strings are copied. */
+ * errlen) on a usage error or out of memory. Strings are copied. Usage
+ * errors: a template's syntax, a literal scheme other than http or https,
+ * and a literal scheme://authority that no record's URL could get past (a
+ * port outside 1 to 65535, an empty host, or one libcurl refuses). */
 struct request_spec *request_spec_new(const char *url, const char *const *headers, size_t nheaders,
                                       int allow_missing, char *err, size_t errlen);
 void request_spec_free(struct request_spec *s);

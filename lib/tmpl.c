@@ -230,6 +230,30 @@ static bool ends_varname(enum tmpl_mode mode, char c)
     return c == '}' || c == '\0' || c == ',' || c == ':' || c == '*';
 }
 
+/* A '-' in a name is the commonest slip ({user-id}): say how to write it,
+ * with the expression respelled as an example when it is short enough. */
+static int parse_fail_dash(struct parser *p, size_t i)
+{
+    static const char msg[] = "invalid character in variable name: '-' (write it as %2D";
+    size_t open = i, close = i;
+    while (open > 0 && p->s[open] != '{')
+        open--;
+    while (p->s[close] && p->s[close] != '}')
+        close++;
+    char example[96];
+    size_t n = 0;
+    for (size_t k = open; p->s[close] && k <= close && n + 4 < sizeof(example); k++) {
+        if (p->s[k] == '-')
+            n += (size_t)snprintf(example + n, sizeof(example) - n, "%%2D");
+        else
+            example[n++] = p->s[k];
+    }
+    example[n] = '\0';
+    if (p->s[close] && n > 0 && example[n - 1] == '}')
+        return parse_fail(p, i, "%s, as in %s)", msg, example);
+    return parse_fail(p, i, "%s)", msg);
+}
+
 /* varname = varchar *( ["."] varchar ), varchar = ALPHA / DIGIT / "_" / pct-encoded */
 static int parse_varname(struct parser *p, size_t *pos, struct tmpl_var *v)
 {
@@ -256,6 +280,8 @@ static int parse_varname(struct parser *p, size_t *pos, struct tmpl_var *v)
             break;
         }
     }
+    if (s[i] == '-')
+        return parse_fail_dash(p, i);
     if (!ends_varname(p->t->mode, s[i]))
         return parse_fail_char(p, i, "invalid character in variable name:");
     if (i == *pos)

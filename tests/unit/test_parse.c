@@ -1,4 +1,4 @@
-/* Option values: durations and --ok lists. */
+/* Option values: durations, sizes and --ok lists. */
 #include "enrich.h"
 
 #include "tap.h"
@@ -16,6 +16,19 @@ static void bad_duration(const char *text)
     ok(enrich_parse_duration(text, &ms) < 0, "duration '%s' is refused", text);
 }
 
+static void size(const char *text, size_t want)
+{
+    size_t bytes = 0;
+    int rc = enrich_parse_size(text, &bytes);
+    ok(rc == 0 && bytes == want, "size '%s' is %zu bytes (got rc %d, %zu)", text, want, rc, bytes);
+}
+
+static void bad_size(const char *text)
+{
+    size_t bytes = 7;
+    ok(enrich_parse_size(text, &bytes) < 0 && bytes == 7, "size '%s' is refused", text);
+}
+
 int main(void)
 {
     duration("250ms", 250);
@@ -30,6 +43,87 @@ int main(void)
     bad_duration("5d");
     bad_duration("2 s");
     bad_duration("1e99h");
+
+    /* Decimal numbers: an optional fraction, nothing else strtod would take. */
+    duration(".5s", 500);
+    duration(".5", 500);
+    duration("007s", 7000);
+    duration("0.25ms", 1);
+    duration("0.0001s", 1);
+    duration("1.0001ms", 2);
+    duration("0s", 0);
+    bad_duration("0x1");
+    bad_duration("0x1s");
+    bad_duration("1e0");
+    bad_duration("1e3ms");
+    bad_duration("2.s");
+    bad_duration("2.");
+    bad_duration(".");
+    bad_duration(".s");
+    bad_duration("s");
+    bad_duration("ms");
+    bad_duration("+1s");
+    bad_duration(" 2s");
+    bad_duration("2s ");
+    bad_duration("1.5.5s");
+    bad_duration("1,5s");
+    bad_duration("1S");
+    bad_duration("inf");
+    bad_duration("nan");
+    bad_duration("99999999999999999999999s");
+    bad_duration("277778h");
+    duration("277777h", 999997200000);
+
+    /* Compound durations: units in decreasing order, each at most once. */
+    duration("1h30m", 5400000);
+    duration("1m30s", 90000);
+    duration("1s500ms", 1500);
+    duration("1h1m1s1ms", 3661001);
+    duration("1h0m", 3600000);
+    duration("1h1s", 3601000);
+    duration("1.5h30m", 7200000);
+    duration("1m0.5s", 60500);
+    duration("1.0007s1.7ms", 1003);
+    bad_duration("1m1h");
+    bad_duration("30s1m");
+    bad_duration("1ms1s");
+    bad_duration("1s1s");
+    bad_duration("1msms");
+    bad_duration("1mss");
+    bad_duration("1h30");
+    bad_duration("30 1h");
+    bad_duration("1h 30m");
+    bad_duration("1h-30m");
+
+    size("1", 1);
+    size("1024", 1024);
+    size("1K", 1024);
+    size("1k", 1024);
+    size("01K", 1024);
+    size("64M", (size_t)64 << 20);
+    size("64m", (size_t)64 << 20);
+    size("2G", (size_t)2 << 30);
+    size("64G", (size_t)64 << 30);
+    size("68719476736", (size_t)64 << 30);
+    bad_size("68719476737");
+    bad_size("65G");
+    bad_size("65537M");
+    bad_size("99999999999999999999999");
+    bad_size("99999999999999999G");
+    bad_size("0");
+    bad_size("0K");
+    bad_size("");
+    bad_size("K");
+    bad_size("1KB");
+    bad_size("1KiB");
+    bad_size("1T");
+    bad_size("1.5M");
+    bad_size("-1");
+    bad_size("+1");
+    bad_size(" 1");
+    bad_size("1 K");
+    bad_size("1K ");
+    bad_size("0x10");
 
     struct enrich_ok_set set;
     ok(enrich_parse_ok("2xx,404", &set) == 0, "2xx,404 parses");

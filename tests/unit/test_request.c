@@ -60,6 +60,58 @@ static void urls(void)
     request_free(&r);
 }
 
+/* A spec that compiles, freed at once. */
+static int compiles(const char *url, int allow)
+{
+    struct request_spec *s = spec(url, NULL, NULL, allow);
+    int compiled = s != NULL;
+    request_spec_free(s);
+    return compiled;
+}
+
+static void literal_authority(void)
+{
+    static const char *const refused[] = {
+        "http://127.0.0.1:99999/{id}",
+        "http://h:65536/{id}",
+        "http://h:0/{id}",
+        "https://h:1x/{id}",
+        "http://h:-1#{id}",
+        "http://[::1]:99999{?id}",
+        "http://u:p@h:99999/{id}",
+        "http://h:99999{/id}",
+        "http://h:99999",
+        "http:///{id}",
+        "http://[::1/{id}",
+        "http://a@b@c/{id}",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+        ok(!compiles(refused[i], 0), "'%s' is a usage error", refused[i]);
+    static const char *const fine[] = {
+        "http://h:1/{id}",
+        "http://h:65535/{id}",
+        "http://[::1]:8080/{id}",
+        "http://u:p@h:80/{id}",
+        "http://h:/{id}",
+        "http://h:00080/{id}",
+        "http://b\xc3\xbc"
+        "cher.de/",
+        "http://{h}:99999/x",
+        "http://h:9{id}/x",
+        "{+base}:99999/x",
+    };
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+        ok(compiles(fine[i], 0), "'%s' compiles", fine[i]);
+    ok(compiles("http://h:6{/x}5535/", 0), "{/x} ends the authority: port 6");
+    ok(!compiles("http://h:99999{/x}/", 1), "with allow-missing, {/x} then '/' still ends it");
+    ok(compiles("http://h:6{/x}5535/", 1), "with allow-missing, {/x} may be empty: not checked");
+
+    char err[512];
+    ok(request_spec_new("http://u:secret@h:99999/", NULL, 0, 0, err, sizeof(err)) == NULL &&
+           strstr(err, "port must be a number from 1 to 65535") && !strstr(err, "secret"),
+       "the message names the port and hides the password (%s)", err);
+}
+
 static void headers(void)
 {
     struct request r;
@@ -117,6 +169,7 @@ static void redaction(void)
 int main(void)
 {
     urls();
+    literal_authority();
     headers();
     redaction();
     return tap_done();

@@ -441,6 +441,9 @@ static void test_syntax_errors(void)
     check_syntax(TMPL_URI, "{?a,,b}", 4, "empty variable name");
     check_syntax(TMPL_URI, "{a b}", 2, "invalid character in variable name: byte 0x20");
     check_syntax(TMPL_URI, "{a-b}", 2, "'-'");
+    check_syntax(TMPL_URI, "/u/{user-id}", 8, "write it as %2D, as in {user%2Did})");
+    check_syntax(TMPL_URI, "{?q,user-id,a-b}", 8, "as in {?q,user%2Did,a%2Db})");
+    check_syntax(TMPL_URI, "{user-id", 5, "write it as %2D)");
     check_syntax(TMPL_URI, "{a{b}}", 2, "'{'");
     check_syntax(TMPL_URI, "{x.}", 2, "ends with '.'");
     check_syntax(TMPL_URI, "{x.:3}", 2, "ends with '.'");
@@ -516,6 +519,7 @@ static void test_raw(void)
     check_syntax(TMPL_RAW, "x {tok", 2, "unclosed");
     check_syntax(TMPL_RAW, "{}", 0, "empty expression");
     check_syntax(TMPL_RAW, "{.a}", 1, "starts with '.'");
+    check_syntax(TMPL_RAW, "id {user-id}", 8, "write it as %2D, as in {user%2Did})");
 }
 
 static void test_limits(void)
