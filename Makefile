@@ -29,12 +29,15 @@ DEPFLAGS = -MMD -MP
 
 # Each build variant lives in its own directory: build/ and build/asan/.
 define variant
-$(1)/lib/%.o: lib/%.c
+# An object without its .d (built before dependencies were tracked, or the
+# .d deleted) is rebuilt: the .d is a prerequisite that make cannot find.
+$(1)/lib/%.o: lib/%.c $(1)/lib/%.d
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -c $$< -o $$@
-$(1)/cmd/%.o: cmd/%.c
+$(1)/cmd/%.o: cmd/%.c $(1)/cmd/%.d
 	@mkdir -p $$(@D)
 	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -c $$< -o $$@
+$$(patsubst %.c,$(1)/%.d,$$(LIB_SRC) $$(CMD_SRC)):
 $(1)/libenrich.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRC))
 	$$(AR) rcs $$@ $$^
 $(1)/enrich: $$(patsubst %.c,$(1)/%.o,$$(CMD_SRC)) $(1)/libenrich.a

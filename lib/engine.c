@@ -1,866 +1,230 @@
-/* The event loop: read lines while there is capacity, turn each into a
- * request, wait in curl_multi_poll for the network, the input and signals,
- * and write records out in the order the queue releases them. A record's
- * state machine lives here and only here. */
+/* The event loop, shaped like redis's ae.c: each turn reads input while
+ * there is room, writes what the queue releases, then waits in one place
+ * (the HTTP engine's poll, with the input and the signal pipe beside it)
+ * until the earliest of: network activity, input, a signal, or the next
+ * timer; then it dispatches what happened to flow.c. The loop knows nothing
+ * of a record's insides.
+ *
+ * A record's way: a line read from input (input.h) takes a queue slot and
+ * becomes a record (record.h), QUEUED; it is checked and its request built
+ * (check.h); it starts, IN_FLIGHT, on a transfer of the HTTP engine
+ * (http.h), with a deadline timer (timers.h) beside libcurl's own timeout;
+ * its result (outcome.h) makes it DONE, with its output line rendered
+ * (render.h); the queue (queue.h) says when it may leave, in input or
+ * completion order, and it leaves through the sinks (sinks.h): the output,
+ * and --errors for failures. The slot is then FREE for the next line. */
 #include "enrich.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
-#include "failure.h"
+#include "flow.h"
 #include "http.h"
-#include "jsonspan.h"
-#include "jsonvalid.h"
-#include "lines.h"
-#include "output.h"
-#include "pending.h"
-#include "queue.h"
-#include "request.h"
-#include "splice.h"
+#include "run.h"
+#include "say.h"
 
 #define MAX_LINE ((size_t)1 << 30) /* 1 GiB: a 50 MB record is ordinary */
 #define MAX_BODY ((size_t)1 << 30)
 #define MAX_URL ((size_t)1 << 20)
+/* The longest wait with nothing due: the loop sleeps until something
+ * happens, and wakes at least this often all the same. */
+#define WAIT_CAP_MS (60 * 60 * 1000)
 
-enum rec_state {
-    REC_FREE,
-    REC_IN_FLIGHT, /* an attempt is running */
-    REC_DONE       /* succeeded or failed; waiting to be written */
-    /* Retries will add REC_WAIT_RETRY: attempts and deadline already live here. */
-};
-
-struct record {
-    enum rec_state state;
-    const char *input; /* borrowed: the input's display name */
-    unsigned long lineno;
-    struct buf line; /* the input line, verbatim */
-    struct request req;
-    struct buf out; /* what goes to the output */
-    long long deadline_ms;
-    int attempts;
-    unsigned long long seq; /* admission order */
-    int emit;
-    int to_errors;  /* append the line to --errors when the record leaves */
-    int copied;     /* the line is in --errors already */
-    int uncopyable; /* an over-long line: nothing of it was kept */
-    int ready;      /* buffers initialised (on first use of the slot) */
-    struct failure fail;
-};
-
-struct engine {
-    const struct enrich_options *o;
-    struct request_spec *spec;
-    struct queue *queue;
-    struct record *records;
-    struct http *http; /* NULL in a dry run */
-    struct output out;
-    struct output errors;
-    int have_errors;
-    struct pending pending; /* records in the output's buffer, not yet written */
-    unsigned long long next_seq;
-    struct lines in;
-    size_t next_input;
-    int input_open, input_done, input_ready;
-    int starved; /* fill stopped for want of input that must be waited for */
-    int out_error_said, errors_error_said;
-    struct buf scratch;
-    struct buf msg;
-    unsigned long failed;
-    int stop_reading;
-    int signal_number;
-    int signals;
-    int aborted; /* a second signal was acted on */
-    int finished; /* the loop must end now */
-    long fail_slot; /* --on-error fail: the record that stopped the run, or -1 */
-    enum enrich_status status;
-};
-
-static long long now_ms(void)
+long long run_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-__attribute__((format(printf, 2, 3))) static void say(struct engine *e, const char *fmt, ...)
+void run_stop(struct run *run, enum enrich_status st)
 {
-    if (!e->o->message)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    e->o->message(e->o->message_ctx, line);
+    if (!run->finished)
+        run->status = st;
+    run->finished = 1;
 }
 
-/* Stop the run with status st (the first reason wins). */
-static void stop(struct engine *e, enum enrich_status st)
-{
-    if (!e->finished)
-        e->status = st;
-    e->finished = 1;
-}
-
-static const char *output_name(const struct engine *e)
-{
-    return e->o->output_path ? e->o->output_path : "stdout";
-}
-
-/* A failing output is reported once. A failed output is reported at the end
- * of the run (report_unwritten), in one line with what became of the
- * records it did not take. */
-static void output_failed(struct engine *e, struct output *o, const char *what)
-{
-    int *said = o == &e->out ? &e->out_error_said : &e->errors_error_said;
-    if (*said)
-        return;
-    *said = 1;
-    if (o == &e->out)
-        pending_settle(&e->pending, o->lines);
-    if (o->error == EPIPE && o == &e->out) {
-        stop(e, ENRICH_BROKEN_PIPE);
-        return;
-    }
-    if (o->error == EINTR) {
-        stop(e, ENRICH_INTERRUPTED); /* a blocked write abandoned by a second signal */
-        return;
-    }
-    if (o != &e->out)
-        say(e, "%s: write error: %s", what, strerror(o->error));
-    stop(e, ENRICH_ABORTED);
-}
-
-/* ---- records finishing ---------------------------------------------- */
-
-static int error_object(const struct record *r, struct buf *out)
-{
-    const struct failure *f = &r->fail;
-    if (buf_printf(out, "{\"kind\":\"%s\"", fail_kind_name(f->kind)) < 0)
-        return -1;
-    if (f->status > 0 && buf_printf(out, ",\"status\":%ld", f->status) < 0)
-        return -1;
-    if (buf_puts(out, ",\"message\":") < 0 || jspan_quote(f->message, strlen(f->message), out) < 0)
-        return -1;
-    return buf_printf(out, ",\"attempts\":%d}", r->attempts);
-}
-
-/* The output line of a failed record, per --on-error and --dry-run. */
-static void render_failure(struct engine *e, struct record *r)
-{
-    const struct enrich_options *o = e->o;
-    buf_reset(&r->out);
-    buf_reset(&e->scratch);
-    r->emit = 0;
-    if (error_object(r, &e->scratch) < 0)
-        return;
-    if (o->dry_run) {
-        r->emit = buf_printf(&r->out, "{\"line\":%lu,\"error\":", r->lineno) == 0 &&
-                  buf_append(&r->out, e->scratch.data, e->scratch.len) == 0 &&
-                  buf_putc(&r->out, '}') == 0;
-        return;
-    }
-    if (o->on_error != ENRICH_KEEP || r->fail.kind == FAIL_INVALID_JSON ||
-        r->fail.kind == FAIL_NOT_OBJECT)
-        return;
-    enum splice_status st =
-        splice_set(r->line.data, r->line.len, o->error_into, strlen(o->error_into), e->scratch.data,
-                   e->scratch.len, &r->out);
-    /* Blocked only when the record failed on that very path: already said. */
-    r->emit = st == SPLICE_OK;
-}
-
-static void write_errors_line(struct engine *e, struct record *r)
-{
-    if (!r->to_errors)
-        return;
-    r->to_errors = 0;
-    r->copied = 1;
-    if (output_line(&e->errors, r->line.data, r->line.len) < 0)
-        output_failed(e, &e->errors, e->o->errors_path);
-}
-
-static void record_failed(struct engine *e, struct record *r)
-{
-    e->failed++;
-    say(e, "%s:%lu: %s: %s%s", r->input, r->lineno, fail_kind_name(r->fail.kind), r->fail.message,
-        e->o->on_error == ENRICH_FAIL ? " (stopping: --on-error fail)" : "");
-    render_failure(e, r);
-    /* --errors gets lines in output order, so a replay keeps input order; a
-     * run that stops here copies it with the other unwritten records. */
-    r->to_errors = e->have_errors && !r->uncopyable;
-    if (e->o->on_error == ENRICH_FAIL) {
-        if (!e->finished)
-            e->fail_slot = r - e->records;
-        stop(e, ENRICH_ABORTED);
-    }
-}
-
-static void record_done(struct engine *e, struct record *r, size_t slot)
-{
-    r->state = REC_DONE;
-    if (r->fail.kind != FAIL_NONE)
-        record_failed(e, r);
-    queue_done(e->queue, slot);
-}
-
-/* ---- records starting ----------------------------------------------- */
-
-/* Would the result's path run into a member that is not an object? */
-static int into_blocked(const char *rec, size_t n, const char *path)
-{
-    struct jspan root, at;
-    if (jspan_value(rec, rec + n, &root) < 0)
-        return 1;
-    for (const char *dot = strchr(path, '.'); dot; dot = strchr(dot + 1, '.'))
-        if (jspan_path(&root, path, (size_t)(dot - path), &at) == 1 && at.type != J_OBJECT)
-            return 1;
-    return 0;
-}
-
-static int check_record(struct engine *e, struct record *r)
-{
-    enum jtype type;
-    size_t at;
-    if (json_validate(r->line.data, r->line.len, &type, &at) < 0) {
-        fail_set(&r->fail, FAIL_INVALID_JSON, "invalid JSON near byte %zu", at + 1);
-        return -1;
-    }
-    if (type != J_OBJECT) {
-        static const char *const names[] = {"nothing",  "null",     "false",    "true",
-                                            "a number", "a string", "an array", "an object"};
-        fail_set(&r->fail, FAIL_NOT_OBJECT, "the line is %s, not a JSON object", names[type]);
-        return -1;
-    }
-    if (request_build(e->spec, r->line.data, r->line.len, &r->req, &r->fail) < 0)
-        return -1;
-    char why[160];
-    if (http_url_check(r->req.url.data, why, sizeof(why)) < 0) {
-        fail_set(&r->fail, FAIL_BAD_REQUEST, "%s", why);
-        return -1;
-    }
-    const char *paths[2] = {e->o->into, e->o->error_into};
-    for (int i = 0; i < 2; i++) {
-        if (into_blocked(r->line.data, r->line.len, paths[i])) {
-            fail_set(&r->fail, FAIL_BAD_REQUEST,
-                     "cannot add the %s at '%s': a member on the way is not an object",
-                     i == 0 ? "result" : "error", paths[i]);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static void render_dry_run(struct engine *e, struct record *r)
-{
-    struct buf *b = &e->scratch;
-    buf_reset(&r->out);
-    buf_reset(b);
-    int ok = buf_printf(&r->out, "{\"line\":%lu,\"method\":", r->lineno) == 0;
-    const char *method = e->o->method ? e->o->method : "GET";
-    ok = ok && jspan_quote(method, strlen(method), &r->out) == 0;
-    ok = ok && buf_puts(&r->out, ",\"url\":") == 0 && request_redact_url(r->req.url.data, b) == 0;
-    ok = ok && jspan_quote(b->data, b->len, &r->out) == 0 &&
-         buf_puts(&r->out, ",\"headers\":[") == 0;
-    size_t n;
-    const char *const *lines = request_spec_static_headers(e->spec, &n);
-    if (!lines)
-        lines = r->req.headers, n = r->req.nheaders;
-    for (size_t i = 0; ok && i < n; i++) {
-        buf_reset(b);
-        ok = (i == 0 || buf_putc(&r->out, ',') == 0) && request_redact_header(lines[i], b) == 0 &&
-             jspan_quote(b->data, b->len, &r->out) == 0;
-    }
-    ok = ok && buf_puts(&r->out, "],\"body\":null}") == 0;
-    r->emit = ok;
-    if (!ok) {
-        say(e, "out of memory");
-        stop(e, ENRICH_ABORTED);
-    }
-}
-
-static void start_attempt(struct engine *e, struct record *r, size_t slot)
-{
-    long long left = r->deadline_ms - now_ms();
-    if (left <= 0) {
-        fail_set(&r->fail, FAIL_TIMEOUT, "the record's deadline passed before the request started");
-        record_done(e, r, slot);
-        return;
-    }
-    long budget = (long)left;
-    if (e->o->attempt_timeout_ms > 0 && e->o->attempt_timeout_ms < budget)
-        budget = e->o->attempt_timeout_ms;
-    size_t n;
-    const char *const *fixed = request_spec_static_headers(e->spec, &n);
-    const char *const *headers = fixed ? NULL : r->req.headers;
-    if (http_start(e->http, slot, r->req.url.data, headers, r->req.nheaders, budget) < 0) {
-        say(e, "%s:%lu: out of memory starting a request", r->input, r->lineno);
-        stop(e, ENRICH_ABORTED);
-        return;
-    }
-    r->attempts++;
-    r->state = REC_IN_FLIGHT;
-}
-
-/* A new line: it takes a slot at once, even if it fails before any request. */
-static void admit(struct engine *e, const char *line, size_t n, const struct failure *preset)
-{
-    long s = queue_admit(e->queue);
-    size_t slot = (size_t)s;
-    struct record *r = &e->records[slot];
-    if (!r->ready) {
-        buf_init(&r->line, MAX_LINE);
-        buf_init(&r->out, MAX_LINE + MAX_BODY);
-        request_init(&r->req, MAX_URL);
-        r->ready = 1;
-    }
-    r->input = e->in.name;
-    r->seq = e->next_seq++;
-    r->copied = 0;
-    r->uncopyable = preset != NULL;
-    r->lineno = e->in.lineno;
-    r->attempts = 0;
-    r->emit = 0;
-    r->to_errors = 0;
-    memset(&r->fail, 0, sizeof(r->fail));
-    r->deadline_ms = now_ms() + e->o->timeout_ms;
-    buf_reset(&r->line);
-    if (buf_append(&r->line, line, n) < 0) {
-        say(e, "%s:%lu: out of memory reading a line of %zu bytes", r->input, r->lineno, n);
-        stop(e, ENRICH_ABORTED);
-        return;
-    }
-    if (preset) {
-        r->fail = *preset;
-    } else if (check_record(e, r) == 0) {
-        if (e->o->dry_run) {
-            render_dry_run(e, r);
-        } else {
-            start_attempt(e, r, slot);
-            return;
-        }
-    }
-    record_done(e, r, slot);
-}
-
-/* ---- responses ------------------------------------------------------ */
-
-static void take_response(struct engine *e, struct record *r, const struct http_result *res)
-{
-    buf_reset(&e->scratch);
-    if (json_response_value(res->body->data, res->body->len, &e->scratch) < 0) {
-        fail_set(&r->fail, FAIL_BAD_RESPONSE, "response too large to insert");
-        return;
-    }
-    buf_reset(&r->out);
-    enum splice_status st = splice_set(r->line.data, r->line.len, e->o->into, strlen(e->o->into),
-                                       e->scratch.data, e->scratch.len, &r->out);
-    if (st != SPLICE_OK)
-        fail_set(&r->fail, FAIL_BAD_RESPONSE, "cannot insert the response at '%s'", e->o->into);
-    r->emit = st == SPLICE_OK;
-}
-
-static void classify(struct engine *e, struct record *r, const struct http_result *res)
-{
-    switch (res->outcome) {
-    case HTTP_DONE:
-        if (enrich_ok_has(&e->o->ok, res->status)) {
-            take_response(e, r, res);
-        } else {
-            fail_set(&r->fail, FAIL_HTTP, "HTTP %ld", res->status);
-            r->fail.status = res->status;
-        }
-        break;
-    case HTTP_CONNECT: fail_set(&r->fail, FAIL_CONNECT, "%s", res->message); break;
-    case HTTP_CONNECT_TIMEOUT:
-        fail_set(&r->fail, FAIL_CONNECT, "connect timeout: %s", res->message);
-        break;
-    case HTTP_TIMEOUT:
-        if (now_ms() >= r->deadline_ms)
-            fail_set(&r->fail, FAIL_TIMEOUT, "record deadline of %ld ms exceeded",
-                     e->o->timeout_ms);
-        else
-            fail_set(&r->fail, FAIL_TIMEOUT, "attempt timed out after %ld ms",
-                     e->o->attempt_timeout_ms);
-        break;
-    case HTTP_BAD_RESPONSE:
-        fail_set(&r->fail, FAIL_BAD_RESPONSE, "%s", res->message);
-        r->fail.status = res->status;
-        break;
-    }
-}
-
-static void on_result(struct engine *e, const struct http_result *res)
-{
-    struct record *r = &e->records[res->slot];
-    classify(e, r, res);
-    if (e->o->verbose) {
-        struct buf *b = &e->msg;
-        buf_reset(b);
-        request_redact_url(r->req.url.data, b);
-        const char *method = e->o->method ? e->o->method : "GET";
-        const char *url = b->data ? b->data : "";
-        if (r->fail.kind == FAIL_NONE)
-            say(e, "%s:%lu: attempt %d: %s %s -> %ld (%.1f ms)", r->input, r->lineno,
-                r->attempts, method, url, res->status, res->ms);
-        else
-            say(e, "%s:%lu: attempt %d: %s %s -> %s: %s (%.1f ms)", r->input, r->lineno,
-                r->attempts, method, url, fail_kind_name(r->fail.kind), r->fail.message, res->ms);
-    }
-    /* Retries will decide here, from r->fail and r->attempts, whether to wait
-     * and start another attempt instead of finishing the record. */
-    record_done(e, r, res->slot);
-}
-
-/* ---- input ---------------------------------------------------------- */
-
-static int blank(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-            return 0;
-    return 1;
-}
-
-static void open_next_input(struct engine *e)
-{
-    const struct enrich_options *o = e->o;
-    if (e->next_input >= (o->ninputs ? o->ninputs : 1)) {
-        e->input_done = 1;
-        return;
-    }
-    const char *path = o->ninputs ? o->inputs[e->next_input] : "-";
-    e->next_input++;
-    if (lines_open(&e->in, path, MAX_LINE) < 0) {
-        say(e, "%s: %s", path, strerror(errno));
-        stop(e, ENRICH_ABORTED);
-        return;
-    }
-    e->input_open = 1;
-    e->input_ready = 0;
-}
-
-static void read_error(struct engine *e)
-{
-    say(e, "%s:%lu: read error: %s", e->in.name, e->in.lineno + 1, strerror(errno));
-    stop(e, ENRICH_ABORTED);
-}
-
-/* Admit lines while there is room and input can be read without waiting. */
-static void fill(struct engine *e)
-{
-    e->starved = 0;
-    while (!e->finished && !e->stop_reading && !e->input_done && !queue_full(e->queue)) {
-        if (!e->input_open) {
-            open_next_input(e);
-            continue;
-        }
-        const char *line;
-        size_t n;
-        struct failure too_long = {.kind = FAIL_INVALID_JSON};
-        switch (lines_next(&e->in, &line, &n)) {
-        case LINES_OK:
-            /* A byte order mark opens some files; it is not part of the record. */
-            if (e->in.lineno == 1 && n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
-                line += 3, n -= 3;
-            if (!blank(line, n))
-                admit(e, line, n, NULL);
-            break;
-        case LINES_TOO_LONG:
-            fail_set(&too_long, FAIL_INVALID_JSON, "line longer than %zu bytes", MAX_LINE);
-            admit(e, "", 0, &too_long);
-            break;
-        case LINES_EOF:
-            lines_close(&e->in);
-            e->input_open = 0;
-            break;
-        case LINES_AGAIN:
-            if (e->in.pollable && !e->input_ready) {
-                e->starved = 1;
-                return;
-            }
-            e->input_ready = 0;
-            if (lines_fill(&e->in) < 0 && errno != EINTR)
-                read_error(e);
-            break;
-        }
-    }
-}
-
-/* ---- output --------------------------------------------------------- */
-
-/* r's line went to the output's buffer: remember it until it is written, so
- * that a failed write can still account for it. */
-static void track_written(struct engine *e, struct record *r)
-{
-    int keep = e->have_errors && !r->copied && !r->uncopyable;
-    if (pending_add(&e->pending, r->input, r->lineno, r->fail.kind != FAIL_NONE,
-                    keep ? r->line.data : NULL, r->line.len) < 0) {
-        say(e, "%s:%lu: out of memory", r->input, r->lineno);
-        stop(e, ENRICH_ABORTED);
-        return;
-    }
-    pending_settle(&e->pending, e->out.lines);
-}
-
-static int by_seq(const void *a, const void *b)
-{
-    const struct record *x = *(const struct record *const *)a;
-    const struct record *y = *(const struct record *const *)b;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* The records held (in flight, or done and not yet written), oldest first.
- * Returns an array to free, or NULL when there are none or no memory. */
-static struct record **held_in_order(struct engine *e, size_t *count)
-{
-    *count = 0;
-    struct record **held = e->queue ? calloc(e->o->capacity, sizeof(*held)) : NULL;
-    for (size_t i = 0; held && i < e->o->capacity; i++)
-        if (e->records[i].state != REC_FREE)
-            held[(*count)++] = &e->records[i];
-    if (held)
-        qsort(held, *count, sizeof(*held), by_seq);
-    return held;
-}
-
-/* A run that stopped early (--on-error fail, a write error, a second
- * signal): copy every record it admitted and did not write to --errors, in
- * input order, so a replay of that file redoes exactly them. Returns how many
- * of them were not reported on their own already. */
-static unsigned long save_unwritten(struct engine *e)
-{
-    unsigned long n = 0;
-    int out_lost = e->out.error != 0;
-    for (size_t i = 0; out_lost && i < pending_count(&e->pending); i++) {
-        const char *line;
-        size_t len;
-        const struct pending_entry *p = pending_get(&e->pending, i, &line, &len);
-        n += !p->reported;
-        if (line && output_line(&e->errors, line, len) < 0)
-            output_failed(e, &e->errors, e->o->errors_path);
-    }
-    size_t count;
-    struct record **held = held_in_order(e, &count);
-    for (size_t i = 0; held && i < count; i++) {
-        struct record *r = held[i];
-        n += r->fail.kind == FAIL_NONE;
-        r->to_errors = e->have_errors && !r->copied && !r->uncopyable;
-        write_errors_line(e, r);
-    }
-    free(held);
-    return n;
-}
-
-/* The last word of a run that stopped early: where the output ends, and what
- * became of the records that were not written. */
-static void report_unwritten(struct engine *e)
-{
-    unsigned long n = save_unwritten(e);
-    char saved[512] = "";
-    if (n && e->have_errors && !e->errors.error)
-        snprintf(saved, sizeof(saved), "%lu unwritten record%s appended to %s for a replay", n,
-                 n == 1 ? "" : "s", e->o->errors_path);
-    else if (n)
-        snprintf(saved, sizeof(saved), "%lu record%s not written (--errors FILE keeps them)", n,
-                 n == 1 ? "" : "s");
-    int out_error = e->out.error && e->out.error != EPIPE && e->out.error != EINTR;
-    if (!out_error) {
-        if (n)
-            say(e, "stopped early: %s", saved);
-        return;
-    }
-    char ends[256];
-    if (e->pending.last_input)
-        snprintf(ends, sizeof(ends), "the output ends after %s:%lu", e->pending.last_input,
-                 e->pending.last_lineno);
-    else
-        snprintf(ends, sizeof(ends), "no record was written");
-    say(e, "%s: write error: %s; %s%s%s", output_name(e), strerror(e->out.error), ends,
-        n ? "; " : "", saved);
-}
-
-/* Write out what the queue releases; after a stop, only when told to (an
- * interrupted run still writes the records that completed). */
-static void drain(struct engine *e, int after_stop)
-{
-    long s;
-    while ((!e->finished || after_stop) && !e->out.error && (s = queue_ready(e->queue)) >= 0) {
-        if (after_stop && s == e->fail_slot)
-            break;
-        struct record *r = &e->records[s];
-        write_errors_line(e, r);
-        if (r->emit) {
-            if (output_line(&e->out, r->out.data, r->out.len) < 0) {
-                output_failed(e, &e->out, output_name(e));
-                break; /* the record stays held: it was not written */
-            }
-            track_written(e, r);
-        }
-        r->state = REC_FREE;
-        queue_release(e->queue, (size_t)s);
-    }
-}
-
-/* Write what the output holds; the records in it are then written. */
-static int flush_out(struct engine *e)
-{
-    if (output_flush(&e->out) < 0) {
-        output_failed(e, &e->out, output_name(e));
-        return -1;
-    }
-    pending_settle(&e->pending, 0);
-    return 0;
-}
-
-/* ---- signals and waiting -------------------------------------------- */
-
-/* Records in flight are reported in input order, and leave (to --errors)
- * in output order with the others. */
-static void abort_in_flight(struct engine *e)
-{
-    size_t count;
-    struct record **held = held_in_order(e, &count);
-    for (size_t i = 0; held && i < count; i++) {
-        struct record *r = held[i];
-        if (r->state != REC_IN_FLIGHT)
-            continue;
-        size_t slot = (size_t)(r - e->records);
-        http_cancel(e->http, slot);
-        fail_set(&r->fail, FAIL_TIMEOUT, "interrupted while in flight");
-        say(e, "%s:%lu: interrupted: aborted by a second signal while in flight", r->input, r->lineno);
-        r->to_errors = e->have_errors && !r->uncopyable;
-        r->emit = 0;
-        r->state = REC_DONE;
-        queue_done(e->queue, slot);
-    }
-    free(held);
-}
+/* ---- signals -------------------------------------------------------- */
 
 /* Take note of signals; act_on_signals does what they ask, from the loop. */
-static void read_signals(struct engine *e)
+static void read_signals(struct run *run)
 {
     unsigned char sig;
-    while (read(e->o->signal_fd, &sig, 1) == 1) {
-        e->signal_number = sig;
-        e->stop_reading = 1;
-        size_t held = e->queue ? queue_held(e->queue) : 0;
+    while (read(run->o->signal_fd, &sig, 1) == 1) {
+        run->signal_number = sig;
+        run->stop_reading = 1;
+        size_t held = run->queue ? queue_held(run->queue) : 0;
         /* At the default deadline, finishing can take a while: say so, or it
          * looks like a hang. */
-        if (++e->signals == 1 && held > 0)
-            say(e, "interrupted: finishing %zu record%s in flight; a second signal aborts them",
-                held, held == 1 ? "" : "s");
+        if (++run->signals == 1 && held > 0)
+            say(run->o,
+                "interrupted: finishing %zu record%s in flight; a second signal aborts them", held,
+                held == 1 ? "" : "s");
     }
 }
 
-static void act_on_signals(struct engine *e)
+static void act_on_signals(struct run *run)
 {
-    if (e->signals < 2 || e->aborted)
+    if (run->signals < 2 || run->aborted)
         return;
-    e->aborted = 1;
-    if (e->http)
-        abort_in_flight(e);
-    stop(e, ENRICH_INTERRUPTED);
+    run->aborted = 1;
+    if (run->http)
+        flow_abort_in_flight(run);
+    run_stop(run, ENRICH_INTERRUPTED);
 }
 
 /* The output's hook for a blocked write hit by a signal: a second signal
  * abandons the write. */
 static int output_interrupted(void *ctx)
 {
-    struct engine *e = ctx;
-    if (e->o->signal_fd >= 0)
-        read_signals(e);
-    return e->signals >= 2;
+    struct run *run = ctx;
+    if (run->o->signal_fd >= 0)
+        read_signals(run);
+    return run->signals >= 2;
 }
 
-static void wait_for_work(struct engine *e)
+/* ---- the loop ------------------------------------------------------- */
+
+/* Admit lines while there is room and input can be read without waiting.
+ * Returns 1 when it stopped for want of input that must be waited for. */
+static int fill(struct run *run)
+{
+    char why[1200];
+    while (!run->finished && !run->stop_reading && !run->input.done && !queue_full(run->queue)) {
+        struct input_line line;
+        struct failure too_long = {.kind = FAIL_INVALID_JSON};
+        switch (input_next(&run->input, &line, why, sizeof(why))) {
+        case INPUT_LINE: flow_admit(run, &line, NULL); break;
+        case INPUT_TOO_LONG:
+            fail_set(&too_long, FAIL_INVALID_JSON, "line longer than %zu bytes", run->max_line);
+            flow_admit(run, &line, &too_long);
+            break;
+        case INPUT_WAIT: return 1;
+        case INPUT_END: return 0;
+        case INPUT_ERROR:
+            say(run->o, "%s", why);
+            run_stop(run, ENRICH_ABORTED);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* Wait for the network, the input, a signal or the next timer; then hand
+ * what happened to flow.c. */
+static void wait_for_work(struct run *run)
 {
     int fds[2];
     short revents[2] = {0, 0};
     size_t n = 0, input_at = 2, signal_at = 2;
-    if (e->o->signal_fd >= 0)
-        signal_at = n, fds[n++] = e->o->signal_fd;
-    if (e->input_open && e->in.pollable && !e->stop_reading && !queue_full(e->queue))
-        input_at = n, fds[n++] = e->in.fd;
-    if (e->http) {
-        if (http_wait(e->http, fds, revents, n, 1000) < 0) {
-            say(e, "libcurl failed while waiting");
-            stop(e, ENRICH_ABORTED);
+    if (run->o->signal_fd >= 0)
+        signal_at = n, fds[n++] = run->o->signal_fd;
+    int in = input_fd(&run->input);
+    if (in >= 0 && !run->stop_reading && !queue_full(run->queue))
+        input_at = n, fds[n++] = in;
+    long long wait = timers_wait_ms(run->timers, run_now(), WAIT_CAP_MS);
+    if (run->http) {
+        if (http_wait(run->http, fds, revents, n, (int)wait) < 0) {
+            say(run->o, "libcurl failed while waiting");
+            run_stop(run, ENRICH_ABORTED);
             return;
         }
+    } else if (n > 0) {
+        struct pollfd p[2];
+        for (size_t i = 0; i < n; i++)
+            p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+        if (poll(p, n, -1) > 0)
+            for (size_t i = 0; i < n; i++)
+                revents[i] = p[i].revents;
     }
-    /* Ask poll itself: libcurl does not pass POLLHUP through, and a pipe at
-     * its end reports only that. */
-    struct pollfd p[2];
-    for (size_t i = 0; i < n; i++)
-        p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-    if (n == 0 && !e->http)
-        return;
-    if (n && poll(p, n, e->http ? 0 : -1) > 0) {
-        if (signal_at < n && p[signal_at].revents)
-            read_signals(e);
-        if (input_at < n && p[input_at].revents)
-            e->input_ready = 1;
-    }
-    (void)revents;
+    if (signal_at < n && revents[signal_at])
+        read_signals(run);
+    if (input_at < n && revents[input_at])
+        input_readable(&run->input);
     struct http_result res;
     /* After a stop (--on-error fail), transfers that finished alongside are
      * dropped with the rest: the run ended at the first failure. */
-    while (e->http && !e->finished && http_next_done(e->http, &res))
-        on_result(e, &res);
+    while (run->http && !run->finished && http_next_done(run->http, &res))
+        flow_result(run, &res);
+    size_t slot;
+    long long now = run_now();
+    while (!run->finished && timers_pop_due(run->timers, now, &slot))
+        flow_deadline(run, slot);
+}
+
+static void run_loop(struct run *run)
+{
+    while (!run->finished) {
+        act_on_signals(run);
+        if (run->finished)
+            break;
+        int starved = fill(run);
+        flow_drain(run, 0);
+        if (run->finished)
+            break;
+        int reading = !run->stop_reading && !run->input.done;
+        if (queue_held(run->queue) == 0 && !reading)
+            break;
+        /* Input that can be read without waiting (a regular file, or lines
+         * already buffered) is read on; signals are still heard meanwhile. */
+        if (reading && !queue_full(run->queue) && !starved) {
+            if (run->o->signal_fd >= 0)
+                read_signals(run);
+            continue;
+        }
+        if (sinks_flush(&run->sinks) < 0) {
+            run_stop(run, run->sinks.trouble);
+            break;
+        }
+        wait_for_work(run);
+    }
 }
 
 /* ---- setup ---------------------------------------------------------- */
 
-static int check_inputs(struct engine *e)
+static int setup(struct run *run)
 {
-    struct stat st;
-    if (e->o->ninputs == 0 && fstat(0, &st) == 0 && S_ISDIR(st.st_mode)) {
-        say(e, "<stdin>: %s", strerror(EISDIR));
+    const struct enrich_options *o = run->o;
+    char err[1200];
+    run->spec =
+        request_spec_new(o->url, o->headers, o->nheaders, o->allow_missing, err, sizeof(err));
+    if (!run->spec) {
+        say(o, "%s", err);
         return -1;
     }
-    for (size_t i = 0; i < e->o->ninputs; i++) {
-        const char *path = e->o->inputs[i];
-        if (strcmp(path, "-") == 0) {
-            if (fstat(0, &st) == 0 && S_ISDIR(st.st_mode)) {
-                say(e, "<stdin>: %s", strerror(EISDIR));
-                return -1;
-            }
-            continue;
-        }
-        /* Check without opening: opening and closing a FIFO would cost its
-         * writer the data (or its life, by SIGPIPE). */
-        if (stat(path, &st) < 0 || access(path, R_OK) < 0) {
-            say(e, "%s: %s", path, strerror(errno));
-            return -1;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            say(e, "%s: %s", path, strerror(EISDIR));
-            return -1;
-        }
+    if (input_check(o->inputs, o->ninputs, err, sizeof(err)) < 0) {
+        say(o, "%s", err);
+        return -1;
     }
-    return 0;
+    run->check = (struct check_spec){run->spec, o->into, o->error_into};
+    run->render =
+        (struct render_spec){o->into, o->error_into, o->on_error, o->dry_run, o->method, run->spec};
+    run->outcome = (struct outcome_spec){&o->ok, o->timeout_ms, o->attempt_timeout_ms};
+    return sinks_open(&run->sinks, o, output_interrupted, run);
 }
 
-/* Do two stats name the same regular file? */
-static int same_regular(const struct stat *a, const struct stat *b)
+static int allocate(struct run *run)
 {
-    return S_ISREG(a->st_mode) && S_ISREG(b->st_mode) && a->st_dev == b->st_dev &&
-           a->st_ino == b->st_ino;
-}
-
-/* Is the file sink (its stat) one of the inputs? Writing to an input would
- * truncate it before it is read, or grow it while it is read, without end.
- * Reports the clash and returns -1; else 0. */
-static int check_sink(struct engine *e, const struct stat *sink, const char *what)
-{
-    size_t n = e->o->ninputs ? e->o->ninputs : 1;
-    for (size_t i = 0; i < n; i++) {
-        const char *path = e->o->ninputs ? e->o->inputs[i] : "-";
-        int is_stdin = strcmp(path, "-") == 0;
-        struct stat st;
-        if ((is_stdin ? fstat(0, &st) : stat(path, &st)) == 0 && same_regular(&st, sink)) {
-            say(e, "%s: input file is output file (%s)", is_stdin ? "<stdin>" : path, what);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Refuse, before anything is opened or truncated, outputs that are inputs
- * or each other (cat's rule, by device and inode). */
-static int check_outputs(struct engine *e)
-{
-    const struct enrich_options *o = e->o;
-    char what[600];
-    struct stat out, errs;
-    int to_stdout = !o->output_path || strcmp(o->output_path, "-") == 0;
-    int have_out = to_stdout ? fstat(1, &out) == 0 : stat(o->output_path, &out) == 0;
-    int have_errs = o->errors_path && stat(o->errors_path, &errs) == 0;
-    if (have_out) {
-        snprintf(what, sizeof(what), to_stdout ? "standard output" : "-o %s", o->output_path);
-        if (check_sink(e, &out, what) < 0)
-            return -1;
-    }
-    if (have_errs) {
-        snprintf(what, sizeof(what), "--errors %s", o->errors_path);
-        if (check_sink(e, &errs, what) < 0)
-            return -1;
-    }
-    if (have_out && have_errs && same_regular(&out, &errs)) {
-        say(e, "%s: the output is also the --errors file",
-            to_stdout ? "standard output" : o->output_path);
+    const struct enrich_options *o = run->o;
+    run->max_line = MAX_LINE;
+    run->max_url = MAX_URL;
+    run->max_out = MAX_LINE + MAX_BODY;
+    input_init(&run->input, o->inputs, o->ninputs, MAX_LINE);
+    run->queue = queue_new(o->capacity, !o->unordered || o->dry_run);
+    run->records = calloc(o->capacity, sizeof(*run->records));
+    run->timers = timers_new(o->capacity);
+    if (!run->queue || !run->records || !run->timers)
         return -1;
-    }
-    return 0;
-}
-
-static int open_outputs(struct engine *e)
-{
-    const struct enrich_options *o = e->o;
-    if (check_outputs(e) < 0)
-        return -1;
-    if (o->errors_path) {
-        struct stat st;
-        int existed = stat(o->errors_path, &st) == 0;
-        if (output_open(&e->errors, o->errors_path, 1, 1) < 0) {
-            say(e, "%s: %s", o->errors_path, strerror(errno));
-            return -1;
-        }
-        e->have_errors = 1;
-        /* -o and --errors naming one new file: it exists now. */
-        if (!existed && check_outputs(e) < 0) {
-            unlink(o->errors_path);
-            return -1;
-        }
-    }
-    if (output_open(&e->out, o->output_path, 0, o->line_buffered) < 0) {
-        say(e, "%s: %s", o->output_path, strerror(errno));
-        return -1;
-    }
-    e->out.interrupted = output_interrupted;
-    e->out.interrupt_ctx = e;
-    return 0;
-}
-
-static int setup(struct engine *e)
-{
-    const struct enrich_options *o = e->o;
-    char err[512];
-    e->spec = request_spec_new(o->url, o->headers, o->nheaders, o->allow_missing, err, sizeof(err));
-    if (!e->spec) {
-        say(e, "%s", err);
-        return -1;
-    }
-    if (check_inputs(e) < 0)
-        return -1;
-    return open_outputs(e);
-}
-
-static int allocate(struct engine *e)
-{
-    const struct enrich_options *o = e->o;
-    e->queue = queue_new(o->capacity, !o->unordered || o->dry_run);
-    e->records = calloc(o->capacity, sizeof(*e->records));
-    if (!e->queue || !e->records)
-        return -1;
-    buf_init(&e->scratch, MAX_BODY + MAX_LINE);
-    pending_init(&e->pending, MAX_LINE + 4 * 65536);
-    buf_init(&e->msg, MAX_URL);
+    buf_init(&run->scratch, MAX_BODY + MAX_LINE);
+    buf_init(&run->msg, MAX_URL);
     if (o->dry_run)
         return 0;
     size_t n;
-    const char *const *fixed = request_spec_static_headers(e->spec, &n);
+    const char *const *fixed = request_spec_static_headers(run->spec, &n);
     struct http_config cfg = {
         .slots = o->capacity,
         .method = o->method,
@@ -869,103 +233,72 @@ static int allocate(struct engine *e)
         .max_body = MAX_BODY,
         .headers = fixed,
         .nheaders = fixed ? n : 0,
+        .user_agent = "enrich/" ENRICH_VERSION,
     };
-    e->http = http_new(&cfg);
-    return e->http ? 0 : -1;
+    run->http = http_new(&cfg);
+    return run->http ? 0 : -1;
 }
 
-static void teardown(struct engine *e)
+static void teardown(struct run *run)
 {
-    http_free(e->http);
-    for (size_t i = 0; e->records && i < e->o->capacity; i++) {
-        if (!e->records[i].ready)
-            continue; /* never used: its pages were never touched either */
-        buf_free(&e->records[i].line);
-        buf_free(&e->records[i].out);
-        request_free(&e->records[i].req);
-    }
-    free(e->records);
-    queue_free(e->queue);
-    request_spec_free(e->spec);
-    buf_free(&e->scratch);
-    buf_free(&e->msg);
-    if (e->input_open)
-        lines_close(&e->in);
-    pending_free(&e->pending);
+    http_free(run->http);
+    for (size_t i = 0; run->records && i < run->o->capacity; i++)
+        record_free(&run->records[i]);
+    free(run->records);
+    queue_free(run->queue);
+    timers_free(run->timers);
+    request_spec_free(run->spec);
+    buf_free(&run->scratch);
+    buf_free(&run->msg);
+    input_close(&run->input);
 }
 
-static void run_loop(struct engine *e)
+/* After the loop: write what completed before an interruption or the
+ * failure that stopped the run, account for what was not written, close. */
+static void wind_up(struct run *run)
 {
-    while (!e->finished) {
-        act_on_signals(e);
-        if (e->finished)
-            break;
-        fill(e);
-        drain(e, 0);
-        if (e->finished)
-            break;
-        int reading = !e->stop_reading && !e->input_done;
-        if (queue_held(e->queue) == 0 && !reading)
-            break;
-        /* Input that can be read without waiting (a regular file, or lines
-         * already buffered) is read on; signals are still heard meanwhile. */
-        if (reading && !queue_full(e->queue) && !e->starved) {
-            if (e->o->signal_fd >= 0)
-                read_signals(e);
-            continue;
-        }
-        if (flush_out(e) < 0)
-            break;
-        wait_for_work(e);
-    }
+    act_on_signals(run);
+    if ((run->status == ENRICH_INTERRUPTED || run->fail_slot >= 0) && run->queue)
+        flow_drain(run, 1);
+    int pipe_gone = run->finished && run->status == ENRICH_BROKEN_PIPE;
+    if (!pipe_gone && !run->sinks.out.error && sinks_flush(&run->sinks) < 0)
+        run_stop(run, run->sinks.trouble);
+    if (run->finished && run->status != ENRICH_BROKEN_PIPE)
+        flow_report_unwritten(run);
+    sinks_close(&run->sinks, !run->finished);
+    if (run->sinks.trouble != ENRICH_OK)
+        run_stop(run, run->sinks.trouble);
 }
 
 enum enrich_status enrich_run(const struct enrich_options *o, int *signal_number)
 {
-    struct engine e;
-    memset(&e, 0, sizeof(e));
-    e.o = o;
-    e.status = ENRICH_OK;
-    e.fail_slot = -1;
-    if (setup(&e) < 0) {
-        teardown(&e);
-        if (e.have_errors)
-            output_close(&e.errors);
+    struct run run;
+    memset(&run, 0, sizeof(run));
+    run.o = o;
+    run.status = ENRICH_OK;
+    run.fail_slot = -1;
+    if (setup(&run) < 0) {
+        sinks_close(&run.sinks, 0);
+        teardown(&run);
         return ENRICH_USAGE;
     }
-    if (allocate(&e) < 0) {
-        say(&e, "out of memory");
-        stop(&e, ENRICH_ABORTED);
+    if (allocate(&run) < 0) {
+        say(o, "out of memory");
+        run_stop(&run, ENRICH_ABORTED);
     }
-    run_loop(&e);
-    act_on_signals(&e);
-    /* Records that completed before an interruption, or before the failure
-     * that stopped the run, are still written. */
-    if ((e.status == ENRICH_INTERRUPTED || e.fail_slot >= 0) && e.queue)
-        drain(&e, 1);
-    int pipe_gone = e.finished && e.status == ENRICH_BROKEN_PIPE;
-    if (!pipe_gone && !e.out.error)
-        flush_out(&e);
-    if (e.finished && e.status != ENRICH_BROKEN_PIPE)
-        report_unwritten(&e);
-    if (output_close(&e.out) < 0 && !e.finished) {
-        /* Everything was written, but closing failed (NFS, a quota). */
-        say(&e, "%s: write error: %s", output_name(&e), strerror(e.out.error));
-        stop(&e, ENRICH_ABORTED);
-    }
-    if (e.have_errors && output_close(&e.errors) < 0)
-        output_failed(&e, &e.errors, o->errors_path);
-    teardown(&e);
+    run_loop(&run);
+    wind_up(&run);
+    teardown(&run);
     if (signal_number)
-        *signal_number = e.signal_number;
-    if (e.finished)
-        return e.status;
-    if (e.signals)
+        *signal_number = run.signal_number;
+    if (run.finished)
+        return run.status;
+    if (run.signals)
         return ENRICH_INTERRUPTED;
-    return e.failed ? ENRICH_SOME_FAILED : ENRICH_OK;
+    return run.failed ? ENRICH_SOME_FAILED : ENRICH_OK;
 }
 
 const char *enrich_curl_version(void)
 {
-    return curl_version();
+    return http_version();
 }

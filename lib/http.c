@@ -6,8 +6,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#include "enrich.h"
 #include <string.h>
 
 struct transfer {
@@ -122,7 +120,7 @@ static CURL *easy_new(struct http *h, struct transfer *t)
          * headers overflow. */
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 50L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_USERAGENT, "enrich/" ENRICH_VERSION) == CURLE_OK;
+        curl_easy_setopt(e, CURLOPT_USERAGENT, h->cfg.user_agent) == CURLE_OK;
     if (ok && h->cfg.connect_timeout_ms > 0)
         ok = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms) == CURLE_OK;
     if (ok && method && strcmp(method, "GET") != 0) {
@@ -203,8 +201,14 @@ int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int t
     int numfds = 0;
     if (curl_multi_poll(h->multi, extra, (unsigned)nfds, timeout_ms, &numfds) != CURLM_OK)
         return -1;
+    /* libcurl does not pass POLLHUP through, and a pipe at its end reports
+     * only that: ask poll itself, without waiting, which are ready. */
+    struct pollfd p[4];
     for (size_t i = 0; i < nfds; i++)
-        revents[i] = extra[i].revents;
+        p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+    int ready = nfds ? poll(p, nfds, 0) : 0;
+    for (size_t i = 0; i < nfds; i++)
+        revents[i] = (short)(extra[i].revents | (ready > 0 ? p[i].revents : 0));
     int running;
     return curl_multi_perform(h->multi, &running) == CURLM_OK ? 0 : -1;
 }
@@ -272,6 +276,11 @@ int http_next_done(struct http *h, struct http_result *res)
         return 1;
     }
     return 0;
+}
+
+const char *http_version(void)
+{
+    return curl_version();
 }
 
 int http_url_check(const char *url, char *why, size_t n)

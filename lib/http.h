@@ -18,6 +18,7 @@ struct http_config {
     size_t max_body;            /* a longer response body fails the attempt */
     const char *const *headers; /* the same for every request, or NULL */
     size_t nheaders;
+    const char *user_agent;
 };
 
 /* How a transfer ended. Strings are valid until the next http_ call. */
@@ -38,6 +39,9 @@ struct http_result {
     const struct buf *body;
 };
 
+/* libcurl's version string, for --version. */
+const char *http_version(void);
+
 /* 0 if libcurl can parse url; else -1 with the reason in why. */
 int http_url_check(const char *url, char *why, size_t n);
 
@@ -54,9 +58,9 @@ int http_start(struct http *h, size_t slot, const char *url, const char *const *
 void http_cancel(struct http *h, size_t slot);
 size_t http_in_flight(const struct http *h);
 
-/* Wait up to timeout_ms for network activity or for one of fds (revents
- * filled as by poll(2)); then let libcurl do its work. Returns 0, -1 on a
- * libcurl error. */
+/* Wait up to timeout_ms for network activity or for one of fds to be
+ * readable (revents filled as by poll(2), POLLHUP included); then let
+ * libcurl do its work. Returns 0, -1 on a libcurl error. */
 int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int timeout_ms);
 /* Collect one finished transfer. Returns 1 with *res filled, 0 if none. The
  * slot's body stays readable until its next http_start. */

@@ -19,11 +19,11 @@
 struct input {
     const char *const *paths; /* borrowed */
     size_t npaths;
-    size_t next;   /* the next path to open */
+    size_t next; /* the next path to open */
     size_t max_line;
-    int open;      /* lines holds an open file */
-    int done;      /* every input was read */
-    int readable;  /* the loop saw the descriptor readable */
+    int open;     /* lines holds an open file */
+    int done;     /* every input was read */
+    int readable; /* the loop saw the descriptor readable */
     struct lines lines;
 };
 
@@ -36,10 +36,10 @@ enum input_status {
 };
 
 struct input_line {
-    const char *name;        /* the input's display name: the path, or "<stdin>" */
-    unsigned long lineno;    /* physical line number in that input, from 1 */
+    const char *name;          /* the input's display name: the path, or "<stdin>" */
+    unsigned long lineno;      /* physical line number in that input, from 1 */
     unsigned long long offset; /* byte offset where the line starts */
-    const char *p;           /* the line without its terminator (or BOM); valid until the next call */
+    const char *p; /* the line without its terminator (or BOM); valid until the next call */
     size_t n;
 };
 

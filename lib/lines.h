@@ -22,14 +22,14 @@ struct lines {
     int own_fd;   /* close it at lines_close */
     int pollable; /* not a regular file: wait for readability */
     int eof;
-    int discarding;       /* inside an over-long line */
-    unsigned long lineno; /* physical line number of the last line returned */
+    int discarding;                 /* inside an over-long line */
+    unsigned long lineno;           /* physical line number of the last line returned */
     unsigned long long line_offset; /* byte offset where that line starts */
     unsigned long long dropped;     /* bytes read and no longer in buf */
     unsigned long long long_start;  /* where the over-long line being skipped starts */
     size_t max_line;
-    size_t start;         /* first unconsumed byte in buf */
-    size_t scanned;       /* bytes after start already searched for '\n' */
+    size_t start;   /* first unconsumed byte in buf */
+    size_t scanned; /* bytes after start already searched for '\n' */
     struct buf buf;
 };
 

@@ -23,10 +23,10 @@ struct output {
     int fd;
     int own_fd;
     int line_buffered;
-    int error;            /* errno of the first failed write (EPIPE: reader gone), or 0 */
-    int regular;          /* a regular file: can be cut back after a failed write */
-    off_t committed;      /* file offset just past the last whole line written */
-    size_t lines;         /* lines accepted (output_line returned 0), not yet written */
+    int error;                  /* errno of the first failed write (EPIPE: reader gone), or 0 */
+    int regular;                /* a regular file: can be cut back after a failed write */
+    off_t committed;            /* file offset just past the last whole line written */
+    size_t lines;               /* lines accepted (output_line returned 0), not yet written */
     unsigned long long written; /* lines written in full since output_open */
     output_interrupt_fn interrupted;
     void *interrupt_ctx;

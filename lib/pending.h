@@ -18,9 +18,9 @@ struct pending_entry {
 };
 
 struct pending {
-    struct buf entries;       /* struct pending_entry[] */
-    struct buf lines;         /* the kept input lines, back to back */
-    const char *last_input;   /* the last record known written, or NULL */
+    struct buf entries;     /* struct pending_entry[] */
+    struct buf lines;       /* the kept input lines, back to back */
+    const char *last_input; /* the last record known written, or NULL */
     unsigned long last_lineno;
 };
 

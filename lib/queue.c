@@ -1,8 +1,12 @@
-/* The completion queue; see queue.h. Three small rings share one
- * allocation: free slots, admission order, and (unordered) completion order. */
+/* The completion queue; see queue.h. Held slots are kept in admission
+ * order in a doubly linked list over slot indices (unordered mode releases
+ * from anywhere in it); free slots and, in unordered mode, the finished
+ * slots waiting to leave are rings. */
 #include "queue.h"
 
 #include <stdlib.h>
+
+#define NONE ((size_t)-1)
 
 struct ring {
     size_t *items;
@@ -13,9 +17,11 @@ struct queue {
     size_t capacity;
     int ordered;
     size_t held;
-    unsigned char *done;
+    size_t oldest, newest;   /* the admission list's ends, or NONE */
+    size_t *older, *newer;   /* per held slot: its neighbours in admission order */
+    unsigned char *lined_up; /* unordered: in the finished ring already */
     struct ring free_slots;
-    struct ring order; /* ordered: admission order; unordered: completion order */
+    struct ring finished; /* unordered: completion order */
 };
 
 static void ring_push(struct ring *r, size_t cap, size_t v)
@@ -34,20 +40,23 @@ static size_t ring_pop(struct ring *r, size_t cap)
 
 struct queue *queue_new(size_t capacity, int ordered)
 {
-    if (capacity == 0 || capacity > ((size_t)-1) / (3 * sizeof(size_t)))
+    if (capacity == 0 || capacity > ((size_t)-1) / (5 * sizeof(size_t)))
         return NULL;
     struct queue *q = calloc(1, sizeof(*q));
     if (!q)
         return NULL;
     q->free_slots.items = calloc(capacity, sizeof(size_t));
-    q->order.items = calloc(capacity, sizeof(size_t));
-    q->done = calloc(capacity, 1);
-    if (!q->free_slots.items || !q->order.items || !q->done) {
+    q->finished.items = calloc(capacity, sizeof(size_t));
+    q->older = calloc(capacity, sizeof(size_t));
+    q->newer = calloc(capacity, sizeof(size_t));
+    q->lined_up = calloc(capacity, 1);
+    if (!q->free_slots.items || !q->finished.items || !q->older || !q->newer || !q->lined_up) {
         queue_free(q);
         return NULL;
     }
     q->capacity = capacity;
     q->ordered = ordered;
+    q->oldest = q->newest = NONE;
     for (size_t i = 0; i < capacity; i++)
         ring_push(&q->free_slots, capacity, i);
     return q;
@@ -58,8 +67,10 @@ void queue_free(struct queue *q)
     if (!q)
         return;
     free(q->free_slots.items);
-    free(q->order.items);
-    free(q->done);
+    free(q->finished.items);
+    free(q->older);
+    free(q->newer);
+    free(q->lined_up);
     free(q);
 }
 
@@ -78,37 +89,66 @@ long queue_admit(struct queue *q)
     if (q->free_slots.count == 0)
         return -1;
     size_t slot = ring_pop(&q->free_slots, q->capacity);
-    q->done[slot] = 0;
     q->held++;
-    if (q->ordered)
-        ring_push(&q->order, q->capacity, slot);
+    q->lined_up[slot] = 0;
+    q->older[slot] = q->newest;
+    q->newer[slot] = NONE;
+    if (q->newest != NONE)
+        q->newer[q->newest] = slot;
+    else
+        q->oldest = slot;
+    q->newest = slot;
     return (long)slot;
 }
 
 void queue_done(struct queue *q, size_t slot)
 {
-    if (q->done[slot])
+    if (q->ordered || slot >= q->capacity || q->lined_up[slot])
         return;
-    q->done[slot] = 1;
-    if (!q->ordered)
-        ring_push(&q->order, q->capacity, slot);
+    q->lined_up[slot] = 1;
+    ring_push(&q->finished, q->capacity, slot);
 }
 
-long queue_ready(const struct queue *q)
+long queue_ready(const struct queue *q, int (*is_done)(const void *ctx, size_t slot),
+                 const void *ctx)
 {
-    if (q->order.count == 0)
+    if (!q->ordered)
+        return q->finished.count ? (long)q->finished.items[q->finished.head] : -1;
+    if (q->oldest == NONE || !is_done(ctx, q->oldest))
         return -1;
-    size_t slot = q->order.items[q->order.head];
-    return q->done[slot] ? (long)slot : -1;
+    return (long)q->oldest;
+}
+
+static void unlink_slot(struct queue *q, size_t slot)
+{
+    if (q->older[slot] != NONE)
+        q->newer[q->older[slot]] = q->newer[slot];
+    else
+        q->oldest = q->newer[slot];
+    if (q->newer[slot] != NONE)
+        q->older[q->newer[slot]] = q->older[slot];
+    else
+        q->newest = q->older[slot];
 }
 
 void queue_release(struct queue *q, size_t slot)
 {
-    /* Only the slot queue_ready returned may leave: it is at the ring's head. */
-    if (q->order.count == 0 || q->order.items[q->order.head] != slot)
-        return;
-    ring_pop(&q->order, q->capacity);
-    q->done[slot] = 0;
+    /* Only the slot queue_ready returned may leave: it heads its order. */
+    if (q->ordered) {
+        if (q->oldest != slot)
+            return;
+    } else {
+        if (q->finished.count == 0 || q->finished.items[q->finished.head] != slot)
+            return;
+        ring_pop(&q->finished, q->capacity);
+        q->lined_up[slot] = 0;
+    }
+    unlink_slot(q, slot);
     q->held--;
     ring_push(&q->free_slots, q->capacity, slot);
+}
+
+long queue_oldest(const struct queue *q)
+{
+    return q->oldest == NONE ? -1 : (long)q->oldest;
 }

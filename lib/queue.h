@@ -1,7 +1,11 @@
-/* The completion queue: a fixed pool of record slots and the order in which
- * finished records leave. Ordered mode releases only the oldest admitted
- * record, and only once it is done; unordered mode releases records in the
- * order they finished. Pure bookkeeping: no I/O, no clock. */
+/* The completion queue: a fixed pool of record slots, the order they were
+ * admitted in, and the order in which finished records leave. Ordered mode
+ * releases only the oldest admitted record, once it is done; unordered mode
+ * releases records in the order they finished. The queue is the only place
+ * that knows output order; whether a record is done is the record's own
+ * business (record.h), so ordered mode asks through a callback. The oldest
+ * record still held, in either mode, is the low-water mark below which
+ * every record has left. Pure bookkeeping: no I/O, no clock. */
 #ifndef ENRICH_QUEUE_H
 #define ENRICH_QUEUE_H
 
@@ -20,12 +24,17 @@ int queue_full(const struct queue *q);
 /* Take a free slot for a newly read record. Returns its index in
  * [0, capacity), or -1 when every slot is held. */
 long queue_admit(struct queue *q);
-/* Mark a held slot as finished (success or failure). */
+/* A held slot's record finished: in unordered mode it lines up to leave
+ * (once, however often this is called). Nothing to do in ordered mode. */
 void queue_done(struct queue *q, size_t slot);
-/* The next slot that may be written, or -1 if none is ready yet. The slot
- * stays held until queue_release. */
-long queue_ready(const struct queue *q);
+/* The next slot that may leave, or -1 if none is ready yet. is_done says
+ * whether a slot's record is done (ordered mode asks it of the oldest).
+ * The slot stays held until queue_release. */
+long queue_ready(const struct queue *q, int (*is_done)(const void *ctx, size_t slot),
+                 const void *ctx);
 /* Release the slot returned by queue_ready. */
 void queue_release(struct queue *q, size_t slot);
+/* The oldest admitted slot still held, or -1 when none is. */
+long queue_oldest(const struct queue *q);
 
 #endif

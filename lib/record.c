@@ -19,7 +19,8 @@ enum record_state record_next_state(enum record_state s, enum record_event event
 
 const char *record_state_name(enum record_state s)
 {
-    static const char *const names[] = {"free", "queued", "in_flight", "waiting", "done", "invalid"};
+    static const char *const names[] = {"free",    "queued", "in_flight",
+                                        "waiting", "done",   "invalid"};
     return s <= REC_INVALID ? names[s] : "invalid";
 }
 

@@ -30,20 +30,21 @@ enum record_event { REV_ADMIT, REV_START, REV_RETRY, REV_WAKE, REV_FINISH, REV_R
 
 struct record {
     enum record_state state;
-    const char *input;        /* borrowed: the input's display name */
-    unsigned long lineno;     /* physical line in that input, from 1 */
-    unsigned long long offset; /* byte offset of the line in that input */
-    unsigned long long seq;   /* admission order */
-    long long deadline_ms;    /* the whole record's, from admission */
-    int attempts;             /* requests started */
-    struct buf line;          /* the input line, verbatim */
+    const char *input;            /* borrowed: the input's display name */
+    unsigned long lineno;         /* physical line in that input, from 1 */
+    unsigned long long offset;    /* byte offset of the line in that input */
+    unsigned long long seq;       /* admission order */
+    long long deadline_ms;        /* the whole record's, from admission */
+    int attempts;                 /* requests started */
+    long long attempt_started_ms; /* when the last one started */
+    struct buf line;              /* the input line, verbatim */
     struct request req;
-    struct buf out;    /* the output line, when emit */
-    int emit;          /* out is to be written */
-    int to_errors;     /* append the line to --errors when the record leaves */
-    int copied;        /* the line is in --errors already */
-    int uncopyable;    /* an over-long line: nothing of it was kept */
-    int ready;         /* buffers initialised */
+    struct buf out; /* the output line, when emit */
+    int emit;       /* out is to be written */
+    int to_errors;  /* append the line to --errors when the record leaves */
+    int copied;     /* the line is in --errors already */
+    int uncopyable; /* an over-long line: nothing of it was kept */
+    int ready;      /* buffers initialised */
     struct failure fail;
 };
 

@@ -65,8 +65,8 @@ int render_dry_run(const struct render_spec *s, const struct record *r, struct b
     return ok ? 1 : -1;
 }
 
-int render_response(const struct render_spec *s, const struct record *r, const char *body,
-                    size_t n, struct buf *scratch, struct buf *out, struct failure *f)
+int render_response(const struct render_spec *s, const struct record *r, const char *body, size_t n,
+                    struct buf *scratch, struct buf *out, struct failure *f)
 {
     buf_reset(scratch);
     if (json_response_value(body, n, scratch) < 0) {

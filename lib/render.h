@@ -39,7 +39,7 @@ int render_dry_run(const struct render_spec *s, const struct record *r, struct b
 
 /* r's line with the response body spliced in at `into`. Returns 1, or 0 with
  * f filled (bad_response: the body cannot be inserted). */
-int render_response(const struct render_spec *s, const struct record *r, const char *body,
-                    size_t n, struct buf *scratch, struct buf *out, struct failure *f);
+int render_response(const struct render_spec *s, const struct record *r, const char *body, size_t n,
+                    struct buf *scratch, struct buf *out, struct failure *f);
 
 #endif

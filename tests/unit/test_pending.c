@@ -7,8 +7,7 @@
 
 static void add(struct pending *p, unsigned long lineno, const char *line)
 {
-    ok(pending_add(p, "in", lineno, 0, line, line ? strlen(line) : 0) == 0, "add line %lu",
-       lineno);
+    ok(pending_add(p, "in", lineno, 0, line, line ? strlen(line) : 0) == 0, "add line %lu", lineno);
 }
 
 static void test_settle_all(void)

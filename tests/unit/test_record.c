@@ -16,8 +16,7 @@ static void test_table(void)
                         REC_INVALID},
         [REC_IN_FLIGHT] = {REC_INVALID, REC_INVALID, REC_WAITING, REC_INVALID, REC_DONE,
                            REC_INVALID},
-        [REC_WAITING] = {REC_INVALID, REC_INVALID, REC_INVALID, REC_QUEUED, REC_DONE,
-                         REC_INVALID},
+        [REC_WAITING] = {REC_INVALID, REC_INVALID, REC_INVALID, REC_QUEUED, REC_DONE, REC_INVALID},
         [REC_DONE] = {REC_INVALID, REC_INVALID, REC_INVALID, REC_INVALID, REC_INVALID, REC_FREE},
     };
     static const char *const events[] = {"admit", "start", "retry", "wake", "finish", "release"};

@@ -1,0 +1,227 @@
+/* What happens to records on each event; see flow.h. */
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "say.h"
+
+/* The deadline timer of a record in flight fires this long after the
+ * deadline: libcurl's own timeout (CURLOPT_TIMEOUT_MS) ends the attempt at
+ * the deadline, and the timer only backs it up. */
+#define DEADLINE_GRACE_MS 50
+
+static size_t slot_of(const struct run *run, const struct record *r)
+{
+    return (size_t)(r - run->records);
+}
+
+/* The line and --errors copy of a failed record, and --on-error fail. */
+static void failed(struct run *run, struct record *r)
+{
+    const struct enrich_options *o = run->o;
+    run->failed++;
+    say(o, "%s:%lu: %s: %s%s", r->input, r->lineno, fail_kind_name(r->fail.kind), r->fail.message,
+        o->on_error == ENRICH_FAIL ? " (stopping: --on-error fail)" : "");
+    int rc = render_failed(&run->render, r, &run->scratch, &r->out);
+    r->emit = rc == 1;
+    /* --errors gets lines in output order, so a replay keeps input order; a
+     * run that stops here copies it with the other unwritten records. */
+    r->to_errors = run->sinks.have_errors && !r->uncopyable;
+    if (o->on_error == ENRICH_FAIL) {
+        if (!run->finished)
+            run->fail_slot = (long)slot_of(run, r);
+        run_stop(run, ENRICH_ABORTED);
+    }
+}
+
+/* r is done, succeeded or failed: it may leave once the queue says so. */
+static void finish(struct run *run, struct record *r)
+{
+    if (record_finish(r) < 0)
+        return;
+    timers_cancel(run->timers, slot_of(run, r));
+    if (r->fail.kind != FAIL_NONE)
+        failed(run, r);
+    queue_done(run->queue, slot_of(run, r));
+}
+
+static void start_attempt(struct run *run, struct record *r)
+{
+    long long left = r->deadline_ms - run_now();
+    if (left <= 0) {
+        fail_set(&r->fail, FAIL_TIMEOUT, "the record's deadline passed before the request started");
+        finish(run, r);
+        return;
+    }
+    long budget = (long)left;
+    long attempt = run->o->attempt_timeout_ms;
+    if (attempt > 0 && attempt < budget)
+        budget = attempt;
+    size_t n;
+    const char *const *fixed = request_spec_static_headers(run->spec, &n);
+    const char *const *headers = fixed ? NULL : r->req.headers;
+    if (record_start(r) < 0 || http_start(run->http, slot_of(run, r), r->req.url.data, headers,
+                                          r->req.nheaders, budget) < 0) {
+        say(run->o, "%s:%lu: out of memory starting a request", r->input, r->lineno);
+        run_stop(run, ENRICH_ABORTED);
+        return;
+    }
+    r->attempt_started_ms = run_now();
+    timers_set(run->timers, slot_of(run, r), r->deadline_ms + DEADLINE_GRACE_MS);
+}
+
+void flow_admit(struct run *run, const struct input_line *line, const struct failure *preset)
+{
+    long s = queue_admit(run->queue);
+    if (s < 0) {
+        /* The loop admits only while there is room: this is a bug, not input. */
+        say(run->o, "%s:%lu: no free slot for a new record", line->name, line->lineno);
+        run_stop(run, ENRICH_ABORTED);
+        return;
+    }
+    struct record *r = &run->records[s];
+    struct record_origin from = {line->name, line->lineno, line->offset, run->admitted++,
+                                 run_now() + run->o->timeout_ms};
+    if (record_admit(r, &from, line->p, line->n, run->max_line, run->max_out, run->max_url) < 0) {
+        say(run->o, "%s:%lu: out of memory reading a line of %zu bytes", line->name, line->lineno,
+            line->n);
+        run_stop(run, ENRICH_ABORTED);
+        return;
+    }
+    if (preset) {
+        r->uncopyable = 1;
+        r->fail = *preset;
+    } else if (check_record(&run->check, r->line.data, r->line.len, &r->req, &r->fail) == 0) {
+        if (!run->o->dry_run) {
+            start_attempt(run, r);
+            return;
+        }
+        r->emit = render_dry_run(&run->render, r, &run->scratch, &r->out) == 1;
+        if (!r->emit) {
+            say(run->o, "out of memory");
+            run_stop(run, ENRICH_ABORTED);
+        }
+    }
+    finish(run, r);
+}
+
+static void say_attempt(struct run *run, const struct record *r, long status, double ms)
+{
+    struct buf *b = &run->msg;
+    buf_reset(b);
+    request_redact_url(r->req.url.data, b);
+    const char *method = run->o->method ? run->o->method : "GET";
+    const char *url = b->data ? b->data : "";
+    if (r->fail.kind == FAIL_NONE)
+        say(run->o, "%s:%lu: attempt %d: %s %s -> %ld (%.1f ms)", r->input, r->lineno, r->attempts,
+            method, url, status, ms);
+    else
+        say(run->o, "%s:%lu: attempt %d: %s %s -> %s: %s (%.1f ms)", r->input, r->lineno,
+            r->attempts, method, url, fail_kind_name(r->fail.kind), r->fail.message, ms);
+}
+
+void flow_result(struct run *run, const struct http_result *res)
+{
+    struct record *r = &run->records[res->slot];
+    if (r->state != REC_IN_FLIGHT)
+        return; /* ended meanwhile (its deadline's timer) */
+    if (outcome_classify(&run->outcome, res, run_now(), r->deadline_ms, &r->fail))
+        r->emit = render_response(&run->render, r, res->body->data, res->body->len, &run->scratch,
+                                  &r->out, &r->fail);
+    if (run->o->verbose)
+        say_attempt(run, r, res->status, res->ms);
+    /* Retries will decide here, from r->fail and r->attempts, whether to wait
+     * and start another attempt instead of finishing the record. */
+    finish(run, r);
+}
+
+void flow_deadline(struct run *run, size_t slot)
+{
+    struct record *r = &run->records[slot];
+    if (r->state == REC_IN_FLIGHT) {
+        http_cancel(run->http, slot);
+        fail_set(&r->fail, FAIL_TIMEOUT, "record deadline of %ld ms exceeded", run->o->timeout_ms);
+        if (run->o->verbose)
+            say_attempt(run, r, 0, (double)(run_now() - r->attempt_started_ms));
+    } else {
+        fail_set(&r->fail, FAIL_TIMEOUT, "record deadline of %ld ms exceeded", run->o->timeout_ms);
+    }
+    finish(run, r);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    const struct record *x = *(const struct record *const *)a;
+    const struct record *y = *(const struct record *const *)b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The records held (in flight, or done and not yet written), oldest first.
+ * Returns an array to free, or NULL when there are none or no memory. */
+static struct record **held_in_order(struct run *run, size_t *count)
+{
+    *count = 0;
+    struct record **held = run->queue ? calloc(run->o->capacity, sizeof(*held)) : NULL;
+    for (size_t i = 0; held && i < run->o->capacity; i++)
+        if (run->records[i].state != REC_FREE)
+            held[(*count)++] = &run->records[i];
+    if (held)
+        qsort(held, *count, sizeof(*held), by_seq);
+    return held;
+}
+
+void flow_abort_in_flight(struct run *run)
+{
+    size_t count;
+    struct record **held = held_in_order(run, &count);
+    /* Reported in input order; they leave (to --errors) in output order. */
+    for (size_t i = 0; held && i < count; i++) {
+        struct record *r = held[i];
+        if (r->state != REC_IN_FLIGHT)
+            continue;
+        http_cancel(run->http, slot_of(run, r));
+        fail_set(&r->fail, FAIL_TIMEOUT, "interrupted while in flight");
+        say(run->o, "%s:%lu: interrupted: aborted by a second signal while in flight", r->input,
+            r->lineno);
+        r->to_errors = run->sinks.have_errors && !r->uncopyable;
+        r->emit = 0;
+        if (record_finish(r) == 0) {
+            timers_cancel(run->timers, slot_of(run, r));
+            queue_done(run->queue, slot_of(run, r));
+        }
+    }
+    free(held);
+}
+
+static int is_done(const void *ctx, size_t slot)
+{
+    const struct run *run = ctx;
+    return run->records[slot].state == REC_DONE;
+}
+
+void flow_drain(struct run *run, int after_stop)
+{
+    long s;
+    while ((!run->finished || after_stop) && !run->sinks.out.error &&
+           (s = queue_ready(run->queue, is_done, run)) >= 0) {
+        if (after_stop && s == run->fail_slot)
+            break;
+        struct record *r = &run->records[s];
+        int rc = sinks_write(&run->sinks, r);
+        if (run->sinks.trouble != ENRICH_OK)
+            run_stop(run, run->sinks.trouble);
+        if (rc < 0)
+            break; /* r stays held: it was not written */
+        record_release(r);
+        queue_release(run->queue, (size_t)s);
+    }
+}
+
+void flow_report_unwritten(struct run *run)
+{
+    size_t count;
+    struct record **held = held_in_order(run, &count);
+    sinks_report_unwritten(&run->sinks, held, held ? count : 0);
+    free(held);
+}

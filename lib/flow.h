@@ -1,0 +1,28 @@
+/* What happens to records: each event the loop sees (a line read, an
+ * attempt's result, a deadline, a second signal, room in the output) turned
+ * into record transitions (record.h), output lines (render.h) and their
+ * leaving (sinks.h). No waiting here: the loop (engine.c) decides when. */
+#ifndef ENRICH_FLOW_H
+#define ENRICH_FLOW_H
+
+#include "failure.h"
+#include "http.h"
+#include "input.h"
+#include "run.h"
+
+/* A new line takes a slot at once, even if it fails before any request
+ * (preset: it failed already, as an over-long line does). */
+void flow_admit(struct run *run, const struct input_line *line, const struct failure *preset);
+/* An attempt ended. */
+void flow_result(struct run *run, const struct http_result *res);
+/* The record in slot reached its deadline's timer. */
+void flow_deadline(struct run *run, size_t slot);
+/* A second signal: records in flight end as interrupted. */
+void flow_abort_in_flight(struct run *run);
+/* Write out what the queue releases; after a stop, only when told to (an
+ * interrupted run still writes the records that completed). */
+void flow_drain(struct run *run, int after_stop);
+/* A run that stopped early: account for every record it read and did not write. */
+void flow_report_unwritten(struct run *run);
+
+#endif

@@ -1,0 +1,31 @@
+/* What an attempt's end means; see outcome.h. */
+#include "outcome.h"
+
+int outcome_classify(const struct outcome_spec *s, const struct http_result *res, long long now,
+                     long long deadline, struct failure *f)
+{
+    switch (res->outcome) {
+    case HTTP_DONE:
+        if (enrich_ok_has(s->ok, res->status))
+            return 1;
+        fail_set(f, FAIL_HTTP, "HTTP %ld", res->status);
+        f->status = res->status;
+        return 0;
+    case HTTP_CONNECT: fail_set(f, FAIL_CONNECT, "%s", res->message); return 0;
+    case HTTP_CONNECT_TIMEOUT:
+        fail_set(f, FAIL_CONNECT, "connect timeout: %s", res->message);
+        return 0;
+    case HTTP_TIMEOUT:
+        if (now >= deadline)
+            fail_set(f, FAIL_TIMEOUT, "record deadline of %ld ms exceeded", s->timeout_ms);
+        else
+            fail_set(f, FAIL_TIMEOUT, "attempt timed out after %ld ms", s->attempt_timeout_ms);
+        return 0;
+    case HTTP_BAD_RESPONSE:
+        fail_set(f, FAIL_BAD_RESPONSE, "%s", res->message);
+        f->status = res->status;
+        return 0;
+    }
+    fail_set(f, FAIL_BAD_RESPONSE, "%s", res->message);
+    return 0;
+}

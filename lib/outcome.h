@@ -1,0 +1,23 @@
+/* What an attempt's end means for its record: a response with a status in
+ * --ok is a success; anything else is a failure of some kind (failure.h).
+ * Pure: the time comes in as an argument. Retry policy will sit beside this,
+ * deciding from the failure whether another attempt follows. */
+#ifndef ENRICH_OUTCOME_H
+#define ENRICH_OUTCOME_H
+
+#include "enrich.h"
+#include "failure.h"
+#include "http.h"
+
+struct outcome_spec {
+    const struct enrich_ok_set *ok;
+    long timeout_ms;         /* the record's deadline, for messages */
+    long attempt_timeout_ms; /* one attempt's, for messages */
+};
+
+/* Returns 1 when res is a success (its body is to be inserted), else 0 with
+ * f filled. now and deadline tell a record deadline from an attempt's. */
+int outcome_classify(const struct outcome_spec *s, const struct http_result *res, long long now,
+                     long long deadline, struct failure *f);
+
+#endif

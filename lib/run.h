@@ -1,0 +1,58 @@
+/* One run's state, shared by the loop (engine.c) and by what happens to
+ * records on each event (flow.c). Private to the library.
+ *
+ * Who owns what: the run owns the queue, the records (one per queue slot,
+ * indexed by slot), the timers (record deadlines, by slot), the HTTP engine
+ * (NULL in a dry run), the input and the sinks. A record owns its buffers
+ * and its request; the HTTP engine owns each transfer and its response body
+ * until the result has been read. */
+#ifndef ENRICH_RUN_H
+#define ENRICH_RUN_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "check.h"
+#include "enrich.h"
+#include "http.h"
+#include "input.h"
+#include "outcome.h"
+#include "queue.h"
+#include "record.h"
+#include "render.h"
+#include "request.h"
+#include "sinks.h"
+#include "timers.h"
+
+struct run {
+    const struct enrich_options *o;
+    struct request_spec *spec;
+    struct check_spec check;
+    struct render_spec render;
+    struct outcome_spec outcome;
+    struct queue *queue;
+    struct record *records;
+    struct timers *timers;
+    struct http *http;
+    struct input input;
+    struct sinks sinks;
+    struct buf scratch; /* work space for rendering */
+    struct buf msg;     /* work space for messages */
+    size_t max_line, max_out, max_url;
+    unsigned long long admitted; /* records admitted so far: the next one's seq */
+    unsigned long failed;
+    /* How the run ends. */
+    int stop_reading; /* a signal or --on-error fail: no more input */
+    int signals, signal_number;
+    int aborted;  /* a second signal was acted on */
+    int finished; /* the loop must end now, with status */
+    enum enrich_status status;
+    long fail_slot; /* --on-error fail: the record that stopped the run, or -1 */
+};
+
+/* Stop the run with status st (the first reason wins). */
+void run_stop(struct run *run, enum enrich_status st);
+/* Milliseconds on the monotonic clock. */
+long long run_now(void);
+
+#endif
