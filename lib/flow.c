@@ -56,7 +56,8 @@ static void start_attempt(struct run *run, struct record *r)
     }
     long budget = (long)left;
     long attempt = run->o->attempt_timeout_ms;
-    if (attempt > 0 && attempt < budget)
+    r->attempt_bound = attempt > 0 && attempt < budget;
+    if (r->attempt_bound)
         budget = attempt;
     size_t n;
     const char *const *fixed = request_spec_static_headers(run->spec, &n);
@@ -126,7 +127,7 @@ void flow_result(struct run *run, const struct http_result *res)
     struct record *r = &run->records[res->slot];
     if (r->state != REC_IN_FLIGHT)
         return; /* ended meanwhile (its deadline's timer) */
-    if (outcome_classify(&run->outcome, res, run_now(), r->deadline_ms, &r->fail))
+    if (outcome_classify(&run->outcome, res, r->attempt_bound, &r->fail))
         r->emit = render_response(&run->render, r, res->body->data, res->body->len, &run->scratch,
                                   &r->out, &r->fail);
     if (run->o->verbose)

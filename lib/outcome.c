@@ -1,8 +1,8 @@
 /* What an attempt's end means; see outcome.h. */
 #include "outcome.h"
 
-int outcome_classify(const struct outcome_spec *s, const struct http_result *res, long long now,
-                     long long deadline, struct failure *f)
+int outcome_classify(const struct outcome_spec *s, const struct http_result *res,
+                     int attempt_bound, struct failure *f)
 {
     switch (res->outcome) {
     case HTTP_DONE:
@@ -16,10 +16,10 @@ int outcome_classify(const struct outcome_spec *s, const struct http_result *res
         fail_set(f, FAIL_CONNECT, "connect timeout: %s", res->message);
         return 0;
     case HTTP_TIMEOUT:
-        if (now >= deadline)
-            fail_set(f, FAIL_TIMEOUT, "record deadline of %ld ms exceeded", s->timeout_ms);
-        else
+        if (attempt_bound)
             fail_set(f, FAIL_TIMEOUT, "attempt timed out after %ld ms", s->attempt_timeout_ms);
+        else
+            fail_set(f, FAIL_TIMEOUT, "record deadline of %ld ms exceeded", s->timeout_ms);
         return 0;
     case HTTP_BAD_RESPONSE:
         fail_set(f, FAIL_BAD_RESPONSE, "%s", res->message);

@@ -16,8 +16,9 @@ struct outcome_spec {
 };
 
 /* Returns 1 when res is a success (its body is to be inserted), else 0 with
- * f filled. now and deadline tell a record deadline from an attempt's. */
-int outcome_classify(const struct outcome_spec *s, const struct http_result *res, long long now,
-                     long long deadline, struct failure *f);
+ * f filled. attempt_bound: the attempt's own timeout, not what was left of
+ * the record's deadline, bounded the attempt (so a timeout is the attempt's). */
+int outcome_classify(const struct outcome_spec *s, const struct http_result *res,
+                     int attempt_bound, struct failure *f);
 
 #endif

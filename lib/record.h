@@ -37,6 +37,7 @@ struct record {
     long long deadline_ms;        /* the whole record's, from admission */
     int attempts;                 /* requests started */
     long long attempt_started_ms; /* when the last one started */
+    int attempt_bound;            /* its own timeout, not the deadline, bounded it */
     struct buf line;              /* the input line, verbatim */
     struct request req;
     struct buf out; /* the output line, when emit */
