@@ -19,7 +19,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "flow.h"
@@ -33,20 +32,6 @@
 /* The longest wait with nothing due: the loop sleeps until something
  * happens, and wakes at least this often all the same. */
 #define WAIT_CAP_MS (60 * 60 * 1000)
-
-long long run_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void run_stop(struct run *run, enum enrich_status st)
-{
-    if (!run->finished)
-        run->status = st;
-    run->finished = 1;
-}
 
 /* ---- signals -------------------------------------------------------- */
 
