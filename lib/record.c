@@ -1,4 +1,12 @@
-/* A record's states and transitions; see record.h. */
+/* A record's states and transitions; see record.h for the diagram.
+ *
+ * Every change of state goes through record_next_state, so the table there
+ * is the whole truth of how a record moves: the loop (flow.c) asks for a
+ * transition and is refused, changing nothing, when the record is not where
+ * the event leaves from (a result for a record its deadline already ended,
+ * say). Who owns what: the record owns its line, request and output line
+ * (allocated on the slot's first use, reused after); the queue owns the slot
+ * number and output order; the HTTP engine owns the transfer and its body. */
 #include "record.h"
 
 #include <string.h>
