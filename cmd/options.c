@@ -2,9 +2,11 @@
  * source of truth for the options that exist. */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@ enum {
     OPT_ON_ERROR,
     OPT_ATTEMPT_TIMEOUT,
     OPT_CONNECT_TIMEOUT,
+    OPT_MAX_RESPONSE_SIZE,
     OPT_ORDERED,
     OPT_ALLOW_MISSING,
     OPT_DRY_RUN,
@@ -47,6 +50,8 @@ static const struct cli_option table[] = {
     {"attempt-timeout", required_argument, OPT_ATTEMPT_TIMEOUT, "DUR", "deadline for one attempt"},
     {"connect-timeout", required_argument, OPT_CONNECT_TIMEOUT, "DUR",
      "deadline for connecting (fails as connect)"},
+    {"max-response-size", required_argument, OPT_MAX_RESPONSE_SIZE, "SIZE",
+     "longest response body, e.g. 512K, 64M (default 64M)"},
     {"on-error", required_argument, OPT_ON_ERROR, "keep|drop|fail",
      "what to do with a failed record (default keep)"},
     {"error-into", required_argument, OPT_ERROR_INTO, "PATH",
@@ -115,6 +120,22 @@ static int parse_duration(const char *name, const char *text, long *ms)
     return 0;
 }
 
+/* A byte count, or a number of KiB, MiB or GiB: 512K, 64M, 1G. */
+static int parse_size(const char *name, const char *text, size_t *out)
+{
+    static const char units[] = "kmg";
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    const char *unit = *end && !end[1] ? strchr(units, tolower((unsigned char)*end)) : NULL;
+    unsigned shift = unit ? 10 * (unsigned)(unit - units + 1) : 0;
+    if (errno || !isdigit((unsigned char)text[0]) || (*end && !unit) || v < 1 ||
+        v > (SIZE_MAX >> 2 >> shift))
+        return usage("--%s: expected a size like 65536, 512K, 64M or 1G, got '%s'", name, text);
+    *out = (size_t)v << shift;
+    return 0;
+}
+
 static int valid_path(const char *p)
 {
     if (!*p || *p == '.' || p[strlen(p) - 1] == '.' || strstr(p, ".."))
@@ -154,6 +175,7 @@ static int apply(struct enrich_options *o, int val, const char *arg)
     case 't': return parse_duration("timeout", arg, &o->timeout_ms);
     case OPT_ATTEMPT_TIMEOUT: return parse_duration("attempt-timeout", arg, &o->attempt_timeout_ms);
     case OPT_CONNECT_TIMEOUT: return parse_duration("connect-timeout", arg, &o->connect_timeout_ms);
+    case OPT_MAX_RESPONSE_SIZE: return parse_size("max-response-size", arg, &o->max_response_size);
     case OPT_ON_ERROR:
         if (strcmp(arg, "keep") == 0)
             o->on_error = ENRICH_KEEP;

@@ -28,7 +28,11 @@
 #include "splice.h"
 
 #define MAX_LINE ((size_t)1 << 30) /* 1 GiB: a 50 MB record is ordinary */
-#define MAX_BODY ((size_t)1 << 30)
+/* The most a response adds to a record: its body (at most
+ * --max-response-size bytes) as JSON text, plus room for the member's name
+ * and path or an error object. It reads e->o, so it is used only where an
+ * engine e is in scope; a record's out buffer holds MAX_LINE + MAX_BODY. */
+#define MAX_BODY (json_response_value_max(e->o->max_response_size) + MAX_URL)
 #define MAX_URL ((size_t)1 << 20)
 
 enum rec_state {
@@ -629,7 +633,7 @@ static int allocate(struct engine *e)
         .method = o->method,
         .connect_timeout_ms = o->connect_timeout_ms,
         .follow_redirects = o->follow_redirects,
-        .max_body = MAX_BODY,
+        .max_body = o->max_response_size,
         .headers = fixed,
         .nheaders = fixed ? n : 0,
     };

@@ -28,6 +28,7 @@ struct enrich_options {
     long timeout_ms;         /* whole-record deadline from admission */
     long attempt_timeout_ms; /* one attempt; 0: none beyond timeout_ms */
     long connect_timeout_ms; /* 0: libcurl's default */
+    size_t max_response_size; /* a longer response body fails the record (bad_response) */
     int allow_missing;       /* RFC 6570 undefined semantics for missing vars */
     int follow_redirects;    /* -L */
     enum enrich_on_error on_error;

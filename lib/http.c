@@ -122,6 +122,9 @@ static CURL *easy_new(struct http *h, struct transfer *t)
          * headers overflow. */
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 50L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
+        /* A Content-Length over the limit fails before any of the body is
+         * read; a body without one is stopped in on_body. */
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->cfg.max_body) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_USERAGENT, "enrich/" ENRICH_VERSION) == CURLE_OK;
     if (ok && h->cfg.connect_timeout_ms > 0)
         ok = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms) == CURLE_OK;
@@ -261,6 +264,9 @@ int http_next_done(struct http *h, struct http_result *res)
         if (t->too_large)
             snprintf(h->message, sizeof(h->message), "response body over %zu bytes",
                      h->cfg.max_body);
+        else if (rc == CURLE_FILESIZE_EXCEEDED)
+            snprintf(h->message, sizeof(h->message),
+                     "response body over %zu bytes (said by its Content-Length)", h->cfg.max_body);
         else
             snprintf(h->message, sizeof(h->message), "%s",
                      t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));

@@ -2,6 +2,7 @@
 #include "jsonvalid.h"
 
 #include <cJSON.h>
+#include <stdint.h>
 #include <string.h>
 
 static enum jtype type_of(const cJSON *item)
@@ -60,4 +61,12 @@ int json_response_value(const char *body, size_t n, struct buf *out)
     if (json_validate(body, n, &type, &at) == 0 && jspan_utf8_valid(body, n))
         return jspan_minify(body, n, out);
     return jspan_quote(body, n, out);
+}
+
+size_t json_response_value_max(size_t body_max)
+{
+    if (body_max > (SIZE_MAX / 2 - 2) / 6)
+        return SIZE_MAX / 2;
+    size_t quoted = 6 * body_max + 2;
+    return quoted < 4 ? 4 : quoted; /* an empty body is null */
 }

@@ -18,4 +18,9 @@ int json_validate(const char *p, size_t n, enum jtype *type, size_t *error_at);
  * string. Returns 0, -1 out of memory (or over out's cap). */
 int json_response_value(const char *body, size_t n, struct buf *out);
 
+/* The most bytes json_response_value appends for a body of up to body_max
+ * bytes: every byte may become a 6-byte escape, plus the quotes. Saturates
+ * instead of overflowing, so it can size a buffer's cap. */
+size_t json_response_value_max(size_t body_max);
+
 #endif

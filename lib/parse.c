@@ -16,6 +16,7 @@ void enrich_options_init(struct enrich_options *o)
     enrich_parse_ok("2xx", &o->ok);
     o->capacity = 100;
     o->timeout_ms = 30000;
+    o->max_response_size = (size_t)64 << 20;
     o->on_error = ENRICH_KEEP;
     o->signal_fd = -1;
 }
