@@ -338,8 +338,18 @@ static void admit(struct engine *e, const char *line, size_t n, const struct fai
 
 static void take_response(struct engine *e, struct record *r, const struct http_result *res)
 {
+    char why[64];
     buf_reset(&e->scratch);
-    if (json_response_value(res->body->data, res->body->len, &e->scratch) < 0) {
+    int rc = json_response_value_typed(res->body->data, res->body->len,
+                                       json_content_kind(res->content_type), &e->scratch, why,
+                                       sizeof(why));
+    if (rc == -2) {
+        fail_set(&r->fail, FAIL_BAD_RESPONSE,
+                 "response body is not valid JSON (%s), though its Content-Type says JSON", why);
+        r->fail.status = res->status;
+        return;
+    }
+    if (rc < 0) {
         fail_set(&r->fail, FAIL_BAD_RESPONSE, "response too large to insert");
         return;
     }

@@ -14,6 +14,7 @@ struct transfer {
     CURL *easy;
     struct curl_slist *headers; /* this request's own list; freed after removal */
     struct buf body;
+    char content_type[256]; /* copied: libcurl's copy dies when the handle is reused */
     char errbuf[CURL_ERROR_SIZE];
     long timeout_ms; /* this attempt's budget */
     int active;
@@ -272,6 +273,11 @@ int http_next_done(struct http *h, struct http_result *res)
                      t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
         res->message = h->message;
         res->body = &t->body;
+        char *type = NULL;
+        curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &type);
+        if (type)
+            snprintf(t->content_type, sizeof(t->content_type), "%s", type);
+        res->content_type = type ? t->content_type : NULL;
         curl_multi_remove_handle(h->multi, easy);
         t->active = 0;
         h->in_flight--;

@@ -36,6 +36,10 @@ struct http_result {
     double ms;           /* the attempt's duration */
     const char *message; /* libcurl's words for a failure */
     const struct buf *body;
+    /* The Content-Type header's value (the last response's, after
+     * redirects), or NULL without one; cut at 255 bytes, which keeps every
+     * media type whole (RFC 6838 allows 127 + 1 + 127). Lives as body does. */
+    const char *content_type;
 };
 
 /* 0 if libcurl can parse url; else -1 with the reason in why. */
@@ -59,7 +63,7 @@ size_t http_in_flight(const struct http *h);
  * libcurl error. */
 int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int timeout_ms);
 /* Collect one finished transfer. Returns 1 with *res filled, 0 if none. The
- * slot's body stays readable until its next http_start. */
+ * slot's body and content type stay readable until its next http_start. */
 int http_next_done(struct http *h, struct http_result *res);
 
 #endif

@@ -6,10 +6,16 @@ load helpers/common
 
 setup_file() {
     mock_start
+    nginx_start
+    # The test nginx serves every file as application/json (its default_type), as
+    # Debian's mime.types does for .json.
+    printf '{"zip": "02134"}\n' >"$NGINX_ROOT/good.json"
+    printf '<html>oops</html>\n' >"$NGINX_ROOT/bad.json"
 }
 
 teardown_file() {
     mock_stop
+    nginx_stop
 }
 
 setup() {
@@ -73,4 +79,81 @@ response_length() {
         enrich_stdin "$IN" -2 -- --max-response-size "$bad" -u "$MOCK_URL/n"
         assert_regex "${stderr_lines[0]}" "^enrich: --max-response-size: "
     done
+}
+
+# ---- Content-Type ------------------------------------------------------------
+
+# inserted BODY TYPE: sets output to the text inserted for a mock response with body BODY
+# (percent-encoded) and Content-Type TYPE (percent-encoded; empty: no Content-Type). Not
+# through jq, which would rewrite numbers.
+inserted() {
+    enrich_stdin "$IN" -0 -- -u "$MOCK_URL/ct?body=$1&type=$2"
+    [[ $output == '{"id":1,"response":'*'}' ]] || fail "unexpected output: $output"
+    output=${output#'{"id":1,"response":'}
+    output=${output%'}'}
+}
+
+@test "a text/plain body goes in as a string whatever it looks like" {
+    inserted '%2202134%22' text/plain
+    assert_output '"\"02134\""'
+    inserted 10001 text/plain
+    assert_output '"10001"'
+    inserted true text/plain
+    assert_output '"true"'
+    inserted '%7B%22a%22%3A1%7D' 'text/html;%20charset=utf-8'
+    assert_output '"{\"a\":1}"'
+}
+
+@test "application/json, any +json type, parameters and any case are parsed as JSON" {
+    local type
+    for type in application/json 'application/json;%20charset=utf-8' 'APPLICATION/Json' \
+        'application/problem%2Bjson' 'application/vnd.api%2Bjson;%20ext=x'; do
+        inserted '%7B%22n%22%3A%201.000%7D' "$type"
+        assert_output '{"n":1.000}'
+    done
+    inserted 10001 application/json
+    assert_output 10001
+}
+
+@test "a body without a Content-Type is parsed as JSON when it is JSON, else a string" {
+    inserted 10001 ''
+    assert_output 10001
+    inserted 'hello' ''
+    assert_output '"hello"'
+}
+
+@test "invalid JSON under a JSON Content-Type fails the record as bad_response" {
+    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/ct?body=%7B%22a%22%3A&type=application/json"
+    run -0 jq -c '.error | [.kind, .status, .message]' <<<"$output"
+    assert_output '["bad_response",200,"response body is not valid JSON (error near byte 5), though its Content-Type says JSON"]'
+    assert_equal "$stderr" "enrich: <stdin>:1: bad_response: response body is not valid JSON (error near byte 5), though its Content-Type says JSON"
+    # The mock's broken-JSON fault, served as JSON.
+    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/ct?fault=badjson&type=application/json"
+    run -0 jq -r .error.kind <<<"$output"
+    assert_output bad_response
+}
+
+@test "under a JSON Content-Type, invalid UTF-8 and a lone surrogate escape are bad_response" {
+    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/ct?body=%22a%C0%AFb%22&type=application/json"
+    run -0 jq -r .error.message <<<"$output"
+    assert_output 'response body is not valid JSON (not UTF-8), though its Content-Type says JSON'
+    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/ct?body=%22%5Cud800%22&type=application/json"
+    run -0 jq -r .error.kind <<<"$output"
+    assert_output bad_response
+}
+
+@test "an empty body is null whatever the Content-Type" {
+    local type
+    for type in application/json text/plain ''; do
+        enrich_stdin "$IN" -0 -- -u "$MOCK_URL/ct?empty=1&type=$type"
+        assert_output '{"id":1,"response":null}'
+    done
+}
+
+@test "nginx: a .json file goes in as JSON, and one that is not JSON fails as bad_response" {
+    input '{"f":"good"}' '{"f":"bad"}'
+    enrich_stdin "$IN" -1 -- -u "$NGINX_URL/{f}.json"
+    assert_equal "${lines[0]}" '{"f":"good","response":{"zip":"02134"}}'
+    run -0 jq -c '.error | [.kind, .status]' <<<"${lines[1]}"
+    assert_output '["bad_response",200]'
 }
