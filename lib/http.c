@@ -19,6 +19,7 @@ struct transfer {
     long timeout_ms; /* this attempt's budget */
     int active;
     int too_large;
+    int in_head; /* the response's head has not ended yet */
 };
 
 struct http {
@@ -38,6 +39,20 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
         t->too_large = 1;
         return 0; /* libcurl aborts the transfer with CURLE_WRITE_ERROR */
     }
+    return len;
+}
+
+/* Only to know whether a failure came while the head was arriving. */
+static size_t on_header(char *p, size_t size, size_t n, void *userdata)
+{
+    struct transfer *t = userdata;
+    size_t len = size * n;
+    /* A status line opens a head (a 1xx or a redirect brings more than one);
+     * the blank line ends it. */
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        t->in_head = 1;
+    else if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n'))
+        t->in_head = 0;
     return len;
 }
 
@@ -112,6 +127,8 @@ static CURL *easy_new(struct http *h, struct transfer *t)
     int ok =
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_WRITEDATA, t) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, t) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
@@ -155,6 +172,7 @@ int http_start(struct http *h, size_t slot, const char *url, const char *const *
     }
     buf_reset(&t->body);
     t->too_large = 0;
+    t->in_head = 1;
     t->errbuf[0] = '\0';
     t->timeout_ms = timeout_ms;
     curl_slist_free_all(t->headers);
@@ -265,6 +283,13 @@ int http_next_done(struct http *h, struct http_result *res)
         if (t->too_large)
             snprintf(h->message, sizeof(h->message), "response body over %zu bytes",
                      h->cfg.max_body);
+        else if (rc == CURLE_OUT_OF_MEMORY && t->in_head)
+            /* libcurl 7.88 says only "Out of memory" when one header line
+             * reaches its CURL_MAX_HTTP_HEADER. */
+            snprintf(h->message, sizeof(h->message),
+                     "response header too large: a header line reached libcurl's limit of %d "
+                     "bytes",
+                     CURL_MAX_HTTP_HEADER);
         else if (rc == CURLE_FILESIZE_EXCEEDED)
             snprintf(h->message, sizeof(h->message),
                      "response body over %zu bytes (said by its Content-Length)", h->cfg.max_body);

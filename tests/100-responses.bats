@@ -157,3 +157,24 @@ inserted() {
     run -0 jq -c '.error | [.kind, .status]' <<<"${lines[1]}"
     assert_output '["bad_response",200]'
 }
+
+# ---- headers libcurl refuses -------------------------------------------------
+
+@test "a 1 MB response header fails as bad_response saying the header is too large" {
+    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/h?bighdr=1000000&body=1"
+    run -0 jq -c '.error | [.kind, .status, .message]' <<<"$output"
+    assert_output '["bad_response",200,"response header too large: a header line reached libcurl'"'"'s limit of 102400 bytes"]'
+    assert_regex "$stderr" '^enrich: <stdin>:1: bad_response: response header too large: '
+}
+
+@test "a header line just under libcurl's limit is accepted" {
+    enrich_stdin "$IN" -0 -- -u "$MOCK_URL/h?bighdr=102399&body=1"
+    assert_output '{"id":1,"response":1}'
+}
+
+@test "a header too large after a redirect is reported the same way" {
+    enrich_stdin "$IN" -1 -- -L \
+        -u "$MOCK_URL/r?status=302&header=Location:/h%3Fbighdr=200000%26body=1"
+    run -0 jq -r '.error.message' <<<"$output"
+    assert_output "response header too large: a header line reached libcurl's limit of 102400 bytes"
+}
