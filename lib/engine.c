@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "failure.h"
+#include "fdlimit.h"
 #include "http.h"
 #include "jsonspan.h"
 #include "jsonvalid.h"
@@ -373,6 +374,11 @@ static void classify(struct engine *e, struct record *r, const struct http_resul
         }
         break;
     case HTTP_CONNECT: fail_set(&r->fail, FAIL_CONNECT, "%s", res->message); break;
+    case HTTP_NO_DESCRIPTORS:
+        /* No kind names a local shortage; as a connect failure it is retried
+         * like one, and the message tells the two apart. */
+        fail_set(&r->fail, FAIL_CONNECT, "%s", res->message);
+        break;
     case HTTP_CONNECT_TIMEOUT:
         fail_set(&r->fail, FAIL_CONNECT, "connect timeout: %s", res->message);
         break;
@@ -636,10 +642,21 @@ static int allocate(struct engine *e)
     buf_init(&e->msg, MAX_URL);
     if (o->dry_run)
         return 0;
+    /* Every connection is a descriptor: use what the hard limit allows, and
+     * past it let requests wait for a connection rather than fail. */
+    unsigned long long nofile = fdlimit_raise();
+    size_t open_now = fdlimit_open_count();
+    size_t connections = fdlimit_connections(nofile, open_now);
+    if (connections < o->capacity)
+        say(e,
+            "--capacity %zu is more than the open-file limit of %llu allows (%zu open already): "
+            "at most %zu connections at once, other requests wait for one",
+            o->capacity, nofile, open_now, connections);
     size_t n;
     const char *const *fixed = request_spec_static_headers(e->spec, &n);
     struct http_config cfg = {
         .slots = o->capacity,
+        .max_connections = nofile == FDLIMIT_NONE ? 0 : connections,
         .method = o->method,
         .connect_timeout_ms = o->connect_timeout_ms,
         .follow_redirects = o->follow_redirects,

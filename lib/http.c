@@ -3,6 +3,8 @@
 #include "http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,8 @@ struct transfer {
     long timeout_ms; /* this attempt's budget */
     int active;
     int too_large;
-    int in_head; /* the response's head has not ended yet */
+    int in_head;      /* the response's head has not ended yet */
+    int socket_errno; /* why socket() failed, or 0 */
 };
 
 struct http {
@@ -56,6 +59,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
     return len;
 }
 
+/* libcurl's own socket() failure leaves no trace of errno: open it here. */
+static curl_socket_t on_open_socket(void *userdata, curlsocktype purpose,
+                                    struct curl_sockaddr *address)
+{
+    struct transfer *t = userdata;
+    (void)purpose;
+    curl_socket_t s = socket(address->family, address->socktype, address->protocol);
+    if (s == CURL_SOCKET_BAD)
+        t->socket_errno = errno;
+    return s;
+}
+
 static struct curl_slist *slist_from(const char *const *lines, size_t n, int *failed)
 {
     struct curl_slist *list = NULL;
@@ -83,6 +98,11 @@ struct http *http_new(const struct http_config *cfg)
     h->transfers = calloc(cfg->slots, sizeof(*h->transfers));
     h->multi = curl_multi_init();
     if (!h->transfers || !h->multi)
+        goto fail;
+    /* Past the bound, libcurl keeps a transfer pending until a connection is
+     * free (closing an idle one if need be) instead of failing it. */
+    long max = cfg->max_connections > LONG_MAX ? LONG_MAX : (long)cfg->max_connections;
+    if (curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max) != CURLM_OK)
         goto fail;
     int failed;
     h->common_headers = slist_from(cfg->headers, cfg->nheaders, &failed);
@@ -129,6 +149,8 @@ static CURL *easy_new(struct http *h, struct transfer *t)
         curl_easy_setopt(e, CURLOPT_WRITEDATA, t) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_HEADERDATA, t) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
@@ -173,6 +195,7 @@ int http_start(struct http *h, size_t slot, const char *url, const char *const *
     buf_reset(&t->body);
     t->too_large = 0;
     t->in_head = 1;
+    t->socket_errno = 0;
     t->errbuf[0] = '\0';
     t->timeout_ms = timeout_ms;
     curl_slist_free_all(t->headers);
@@ -231,9 +254,16 @@ int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int t
     return curl_multi_perform(h->multi, &running) == CURLM_OK ? 0 : -1;
 }
 
+static int out_of_descriptors(int err)
+{
+    return err == EMFILE || err == ENFILE;
+}
+
 static enum http_outcome classify(const struct http *h, CURLcode rc, struct transfer *t)
 {
     curl_off_t connect_us = 0;
+    if (rc != CURLE_OK && out_of_descriptors(t->socket_errno))
+        return HTTP_NO_DESCRIPTORS;
     switch (rc) {
     case CURLE_OK: return HTTP_DONE;
     case CURLE_OPERATION_TIMEDOUT:
@@ -280,7 +310,11 @@ int http_next_done(struct http *h, struct http_result *res)
         curl_off_t us = 0;
         curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);
         res->ms = (double)us / 1000.0;
-        if (t->too_large)
+        if (res->outcome == HTTP_NO_DESCRIPTORS)
+            snprintf(h->message, sizeof(h->message),
+                     "out of file descriptors: no socket for a connection (%s)",
+                     strerror(t->socket_errno));
+        else if (t->too_large)
             snprintf(h->message, sizeof(h->message), "response body over %zu bytes",
                      h->cfg.max_body);
         else if (rc == CURLE_OUT_OF_MEMORY && t->in_head)

@@ -12,6 +12,7 @@ struct http; /* opaque */
 
 struct http_config {
     size_t slots;            /* at most this many transfers at once */
+    size_t max_connections;  /* 0: no bound; else transfers past it wait for a connection */
     const char *method;      /* NULL or "GET": GET */
     long connect_timeout_ms; /* 0: libcurl's default */
     int follow_redirects;
@@ -26,7 +27,8 @@ enum http_outcome {
     HTTP_CONNECT,         /* no connection, or it broke before a response */
     HTTP_TIMEOUT,         /* CURLOPT_TIMEOUT_MS ran out */
     HTTP_CONNECT_TIMEOUT, /* the connect timeout ran out */
-    HTTP_BAD_RESPONSE     /* malformed or truncated response, bad redirect, too large */
+    HTTP_BAD_RESPONSE,    /* malformed or truncated response, bad redirect, too large */
+    HTTP_NO_DESCRIPTORS   /* no connection: the process is out of file descriptors */
 };
 
 struct http_result {
