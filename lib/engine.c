@@ -391,6 +391,13 @@ static void classify(struct engine *e, struct record *r, const struct http_resul
                      e->o->attempt_timeout_ms);
         break;
     case HTTP_BAD_RESPONSE:
+        /* A status not in --ok fails the record whatever its body, which is
+         * never used: an error page over the limit is still that status. */
+        if (res->too_large && res->status > 0 && !enrich_ok_has(&e->o->ok, res->status)) {
+            fail_set(&r->fail, FAIL_HTTP, "HTTP %ld", res->status);
+            r->fail.status = res->status;
+            break;
+        }
         fail_set(&r->fail, FAIL_BAD_RESPONSE, "%s", res->message);
         r->fail.status = res->status;
         break;

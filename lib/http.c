@@ -162,10 +162,13 @@ static CURL *easy_new(struct http *h, struct transfer *t)
          * headers overflow. */
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 50L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
-        /* A Content-Length over the limit fails before any of the body is
-         * read; a body without one is stopped in on_body. */
-        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->cfg.max_body) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_USERAGENT, "enrich/" ENRICH_VERSION) == CURLE_OK;
+    /* A Content-Length over the limit fails before any of the body is read
+     * (a body without one is stopped in on_body); a HEAD response's tells of
+     * a body that never comes. */
+    if (ok && !(method && strcmp(method, "HEAD") == 0))
+        ok =
+            curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->cfg.max_body) == CURLE_OK;
     if (ok && h->cfg.connect_timeout_ms > 0)
         ok = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms) == CURLE_OK;
     if (ok && method && strcmp(method, "GET") != 0) {
@@ -306,6 +309,7 @@ int http_next_done(struct http *h, struct http_result *res)
         memset(res, 0, sizeof(*res));
         res->slot = (size_t)(t - h->transfers);
         res->outcome = classify(h, rc, t);
+        res->too_large = t->too_large || rc == CURLE_FILESIZE_EXCEEDED;
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &res->status);
         curl_off_t us = 0;
         curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);

@@ -37,6 +37,7 @@ struct http_result {
     long status;         /* 0 when no response */
     double ms;           /* the attempt's duration */
     const char *message; /* libcurl's words for a failure */
+    int too_large;       /* HTTP_BAD_RESPONSE: the body was over max_body */
     const struct buf *body;
     /* The Content-Type header's value (the last response's, after
      * redirects), or NULL without one; cut at 255 bytes, which keeps every

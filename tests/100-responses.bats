@@ -67,6 +67,20 @@ response_length() {
     assert_output 'response body over 67108864 bytes (said by its Content-Length)'
 }
 
+@test "a status not in --ok with a body over the limit is still an http failure" {
+    local q
+    for q in 'big=2000000&status=503' 'big=2000000&chunked=1&status=503'; do
+        enrich_stdin "$IN" -1 -- --max-response-size 1M -u "$MOCK_URL/st?$q"
+        run -0 jq -c '.error | [.kind, .status, .message]' <<<"$output"
+        assert_output '["http",503,"HTTP 503"]'
+    done
+}
+
+@test "a HEAD response's Content-Length over the limit is no failure: it has no body" {
+    enrich_stdin "$IN" -0 -- -X HEAD --max-response-size 1M -u "$MOCK_URL/head?big=2000000"
+    assert_output '{"id":1,"response":null}'
+}
+
 @test "--max-response-size takes a byte count or a K, M or G suffix and refuses the rest" {
     enrich_stdin "$IN" -1 -- --max-response-size 100 -u "$MOCK_URL/n?big=101"
     run -0 jq -r '.error.message' <<<"$output"
