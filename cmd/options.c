@@ -2,9 +2,11 @@
  * source of truth for the options that exist. */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,11 +18,11 @@ enum {
     OPT_ON_ERROR,
     OPT_ATTEMPT_TIMEOUT,
     OPT_CONNECT_TIMEOUT,
+    OPT_MAX_RESPONSE_SIZE,
     OPT_ORDERED,
     OPT_ALLOW_MISSING,
     OPT_DRY_RUN,
     OPT_LINE_BUFFERED,
-    OPT_MAX_RESPONSE_SIZE,
     OPT_LIST_OPTIONS,
 };
 

@@ -21,13 +21,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdlimit.h"
 #include "flow.h"
 #include "http.h"
+#include "jsonvalid.h"
 #include "run.h"
 #include "say.h"
 
 #define MAX_LINE ((size_t)1 << 30) /* 1 GiB: a 50 MB record is ordinary */
-#define MAX_BODY ((size_t)1 << 30)
 #define MAX_URL ((size_t)1 << 20)
 /* The longest wait with nothing due: the loop sleeps until something
  * happens, and wakes at least this often all the same. */
@@ -195,27 +196,42 @@ static int setup(struct run *run)
 static int allocate(struct run *run)
 {
     const struct enrich_options *o = run->o;
+    /* The most a response adds to a record: its body (at most
+     * --max-response-size bytes) as JSON text, plus room for the member's
+     * name and path or an error object. */
+    size_t max_body = json_response_value_max(o->max_response_size) + MAX_URL;
     run->max_line = MAX_LINE;
     run->max_url = MAX_URL;
-    run->max_out = MAX_LINE + MAX_BODY;
+    run->max_out = MAX_LINE + max_body;
     input_init(&run->input, o->inputs, o->ninputs, MAX_LINE);
     run->queue = queue_new(o->capacity, !o->unordered || o->dry_run);
     run->records = calloc(o->capacity, sizeof(*run->records));
     run->timers = timers_new(o->capacity);
     if (!run->queue || !run->records || !run->timers)
         return -1;
-    buf_init(&run->scratch, MAX_BODY + MAX_LINE);
+    buf_init(&run->scratch, max_body + MAX_LINE);
     buf_init(&run->msg, MAX_URL);
     if (o->dry_run)
         return 0;
+    /* Every connection is a descriptor: use what the hard limit allows, and
+     * past it let requests wait for a connection rather than fail. */
+    unsigned long long nofile = fdlimit_raise();
+    size_t open_now = fdlimit_open_count();
+    size_t connections = fdlimit_connections(nofile, open_now);
+    if (connections < o->capacity)
+        say(o,
+            "--capacity %zu is more than the open-file limit of %llu allows (%zu open already): "
+            "at most %zu connections at once, other requests wait for one",
+            o->capacity, nofile, open_now, connections);
     size_t n;
     const char *const *fixed = request_spec_static_headers(run->spec, &n);
     struct http_config cfg = {
         .slots = o->capacity,
+        .max_connections = nofile == FDLIMIT_NONE ? 0 : connections,
         .method = o->method,
         .connect_timeout_ms = o->connect_timeout_ms,
         .follow_redirects = o->follow_redirects,
-        .max_body = MAX_BODY,
+        .max_body = o->max_response_size,
         .headers = fixed,
         .nheaders = fixed ? n : 0,
         .user_agent = "enrich/" ENRICH_VERSION,

@@ -16,6 +16,7 @@ const char *fail_kind_name(enum fail_kind kind)
         [FAIL_INVALID_JSON] = "invalid_json",
         [FAIL_NOT_OBJECT] = "not_object",
         [FAIL_BAD_RESPONSE] = "bad_response",
+        [FAIL_RESOURCE] = "resource",
     };
     return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }

@@ -11,7 +11,8 @@ enum fail_kind {
     FAIL_BAD_REQUEST,
     FAIL_INVALID_JSON,
     FAIL_NOT_OBJECT,
-    FAIL_BAD_RESPONSE
+    FAIL_BAD_RESPONSE,
+    FAIL_RESOURCE /* this process ran out of something (file descriptors) */
 };
 
 struct failure {

@@ -127,9 +127,10 @@ void flow_result(struct run *run, const struct http_result *res)
     struct record *r = &run->records[res->slot];
     if (r->state != REC_IN_FLIGHT)
         return; /* ended meanwhile (its deadline's timer) */
-    if (outcome_classify(&run->outcome, res, r->attempt_bound, &r->fail))
-        r->emit = render_response(&run->render, r, res->body->data, res->body->len, &run->scratch,
-                                  &r->out, &r->fail);
+    if (outcome_classify(&run->outcome, res, r->attempt_bound, &r->fail)) {
+        struct render_body body = {res->body->data, res->body->len, res->content_type, res->status};
+        r->emit = render_response(&run->render, r, &body, &run->scratch, &r->out, &r->fail);
+    }
     if (run->o->verbose)
         say_attempt(run, r, res->status, res->ms);
     /* Retries will decide here, from r->fail and r->attempts, whether to wait

@@ -3,6 +3,8 @@
 #include "http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +14,13 @@ struct transfer {
     CURL *easy;
     struct curl_slist *headers; /* this request's own list; freed after removal */
     struct buf body;
+    char content_type[256]; /* copied: libcurl's copy dies when the handle is reused */
     char errbuf[CURL_ERROR_SIZE];
     long timeout_ms; /* this attempt's budget */
     int active;
     int too_large;
+    int in_head;      /* the response's head has not ended yet */
+    int socket_errno; /* why socket() failed, or 0 */
 };
 
 struct http {
@@ -36,6 +41,32 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
         return 0; /* libcurl aborts the transfer with CURLE_WRITE_ERROR */
     }
     return len;
+}
+
+/* Only to know whether a failure came while the head was arriving. */
+static size_t on_header(char *p, size_t size, size_t n, void *userdata)
+{
+    struct transfer *t = userdata;
+    size_t len = size * n;
+    /* A status line opens a head (a 1xx or a redirect brings more than one);
+     * the blank line ends it. */
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        t->in_head = 1;
+    else if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n'))
+        t->in_head = 0;
+    return len;
+}
+
+/* libcurl's own socket() failure leaves no trace of errno: open it here. */
+static curl_socket_t on_open_socket(void *userdata, curlsocktype purpose,
+                                    struct curl_sockaddr *address)
+{
+    struct transfer *t = userdata;
+    (void)purpose;
+    curl_socket_t s = socket(address->family, address->socktype, address->protocol);
+    if (s == CURL_SOCKET_BAD)
+        t->socket_errno = errno;
+    return s;
 }
 
 static struct curl_slist *slist_from(const char *const *lines, size_t n, int *failed)
@@ -65,6 +96,11 @@ struct http *http_new(const struct http_config *cfg)
     h->transfers = calloc(cfg->slots, sizeof(*h->transfers));
     h->multi = curl_multi_init();
     if (!h->transfers || !h->multi)
+        goto fail;
+    /* Past the bound, libcurl keeps a transfer pending until a connection is
+     * free (closing an idle one if need be) instead of failing it. */
+    long max = cfg->max_connections > LONG_MAX ? LONG_MAX : (long)cfg->max_connections;
+    if (curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max) != CURLM_OK)
         goto fail;
     int failed;
     h->common_headers = slist_from(cfg->headers, cfg->nheaders, &failed);
@@ -109,6 +145,10 @@ static CURL *easy_new(struct http *h, struct transfer *t)
     int ok =
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_WRITEDATA, t) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_HEADERDATA, t) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
@@ -121,6 +161,12 @@ static CURL *easy_new(struct http *h, struct transfer *t)
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 50L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_USERAGENT, h->cfg.user_agent) == CURLE_OK;
+    /* A Content-Length over the limit fails before any of the body is read
+     * (a body without one is stopped in on_body); a HEAD response's tells of
+     * a body that never comes. */
+    if (ok && !(method && strcmp(method, "HEAD") == 0))
+        ok =
+            curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->cfg.max_body) == CURLE_OK;
     if (ok && h->cfg.connect_timeout_ms > 0)
         ok = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms) == CURLE_OK;
     if (ok && method && strcmp(method, "GET") != 0) {
@@ -149,6 +195,8 @@ int http_start(struct http *h, size_t slot, const char *url, const char *const *
     }
     buf_reset(&t->body);
     t->too_large = 0;
+    t->in_head = 1;
+    t->socket_errno = 0;
     t->errbuf[0] = '\0';
     t->timeout_ms = timeout_ms;
     curl_slist_free_all(t->headers);
@@ -213,9 +261,16 @@ int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int t
     return curl_multi_perform(h->multi, &running) == CURLM_OK ? 0 : -1;
 }
 
+static int out_of_descriptors(int err)
+{
+    return err == EMFILE || err == ENFILE;
+}
+
 static enum http_outcome classify(const struct http *h, CURLcode rc, struct transfer *t)
 {
     curl_off_t connect_us = 0;
+    if (rc != CURLE_OK && out_of_descriptors(t->socket_errno))
+        return HTTP_NO_DESCRIPTORS;
     switch (rc) {
     case CURLE_OK: return HTTP_DONE;
     case CURLE_OPERATION_TIMEDOUT:
@@ -258,18 +313,38 @@ int http_next_done(struct http *h, struct http_result *res)
         memset(res, 0, sizeof(*res));
         res->slot = (size_t)(t - h->transfers);
         res->outcome = classify(h, rc, t);
+        res->too_large = t->too_large || rc == CURLE_FILESIZE_EXCEEDED;
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &res->status);
         curl_off_t us = 0;
         curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);
         res->ms = (double)us / 1000.0;
-        if (t->too_large)
+        if (res->outcome == HTTP_NO_DESCRIPTORS)
+            snprintf(h->message, sizeof(h->message),
+                     "out of file descriptors: no socket for a connection (%s)",
+                     strerror(t->socket_errno));
+        else if (t->too_large)
             snprintf(h->message, sizeof(h->message), "response body over %zu bytes",
                      h->cfg.max_body);
+        else if (rc == CURLE_OUT_OF_MEMORY && t->in_head)
+            /* libcurl 7.88 says only "Out of memory" when one header line
+             * reaches its CURL_MAX_HTTP_HEADER. */
+            snprintf(h->message, sizeof(h->message),
+                     "response header too large: a header line reached libcurl's limit of %d "
+                     "bytes",
+                     CURL_MAX_HTTP_HEADER);
+        else if (rc == CURLE_FILESIZE_EXCEEDED)
+            snprintf(h->message, sizeof(h->message),
+                     "response body over %zu bytes (said by its Content-Length)", h->cfg.max_body);
         else
             snprintf(h->message, sizeof(h->message), "%s",
                      t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
         res->message = h->message;
         res->body = &t->body;
+        char *type = NULL;
+        curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &type);
+        if (type)
+            snprintf(t->content_type, sizeof(t->content_type), "%s", type);
+        res->content_type = type ? t->content_type : NULL;
         curl_multi_remove_handle(h->multi, easy);
         t->active = 0;
         h->in_flight--;

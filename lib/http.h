@@ -12,6 +12,7 @@ struct http; /* opaque */
 
 struct http_config {
     size_t slots;            /* at most this many transfers at once */
+    size_t max_connections;  /* 0: no bound; else transfers past it wait for a connection */
     const char *method;      /* NULL or "GET": GET */
     long connect_timeout_ms; /* 0: libcurl's default */
     int follow_redirects;
@@ -27,7 +28,8 @@ enum http_outcome {
     HTTP_CONNECT,         /* no connection, or it broke before a response */
     HTTP_TIMEOUT,         /* CURLOPT_TIMEOUT_MS ran out */
     HTTP_CONNECT_TIMEOUT, /* the connect timeout ran out */
-    HTTP_BAD_RESPONSE     /* malformed or truncated response, bad redirect, too large */
+    HTTP_BAD_RESPONSE,    /* malformed or truncated response, bad redirect, too large */
+    HTTP_NO_DESCRIPTORS   /* no connection: the process is out of file descriptors */
 };
 
 struct http_result {
@@ -36,7 +38,12 @@ struct http_result {
     long status;         /* 0 when no response */
     double ms;           /* the attempt's duration */
     const char *message; /* libcurl's words for a failure */
+    int too_large;       /* HTTP_BAD_RESPONSE: the body was over max_body */
     const struct buf *body;
+    /* The Content-Type header's value (the last response's, after
+     * redirects), or NULL without one; cut at 255 bytes, which keeps every
+     * media type whole (RFC 6838 allows 127 + 1 + 127). Lives as body does. */
+    const char *content_type;
 };
 
 /* libcurl's version string, for --version. */
@@ -63,7 +70,7 @@ size_t http_in_flight(const struct http *h);
  * libcurl do its work. Returns 0, -1 on a libcurl error. */
 int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int timeout_ms);
 /* Collect one finished transfer. Returns 1 with *res filled, 0 if none. The
- * slot's body stays readable until its next http_start. */
+ * slot's body and content type stay readable until its next http_start. */
 int http_next_done(struct http *h, struct http_result *res);
 
 #endif

@@ -60,7 +60,8 @@ void pending_settle(struct pending *p, size_t unwritten)
     /* Only the newest few remain (the output flushed all older lines):
      * move them to the front. */
     size_t from = entry(p, settled)->off;
-    memmove(p->lines.data, p->lines.data + from, p->lines.len - from);
+    if (p->lines.data) /* no line kept at all: nothing to move */
+        memmove(p->lines.data, p->lines.data + from, p->lines.len - from);
     p->lines.len -= from;
     memmove(p->entries.data, entry(p, settled), unwritten * sizeof(struct pending_entry));
     p->entries.len = unwritten * sizeof(struct pending_entry);

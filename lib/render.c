@@ -65,11 +65,21 @@ int render_dry_run(const struct render_spec *s, const struct record *r, struct b
     return ok ? 1 : -1;
 }
 
-int render_response(const struct render_spec *s, const struct record *r, const char *body, size_t n,
-                    struct buf *scratch, struct buf *out, struct failure *f)
+int render_response(const struct render_spec *s, const struct record *r,
+                    const struct render_body *body, struct buf *scratch, struct buf *out,
+                    struct failure *f)
 {
+    char why[64];
     buf_reset(scratch);
-    if (json_response_value(body, n, scratch) < 0) {
+    int rc = json_response_value_typed(body->p, body->n, json_content_kind(body->content_type),
+                                       scratch, why, sizeof(why));
+    if (rc == -2) {
+        fail_set(f, FAIL_BAD_RESPONSE,
+                 "response body is not valid JSON (%s), though its Content-Type says JSON", why);
+        f->status = body->status;
+        return 0;
+    }
+    if (rc < 0) {
         fail_set(f, FAIL_BAD_RESPONSE, "response too large to insert");
         return 0;
     }

@@ -37,9 +37,20 @@ int render_failed(const struct render_spec *s, const struct record *r, struct bu
 int render_dry_run(const struct render_spec *s, const struct record *r, struct buf *scratch,
                    struct buf *out);
 
-/* r's line with the response body spliced in at `into`. Returns 1, or 0 with
- * f filled (bad_response: the body cannot be inserted). */
-int render_response(const struct render_spec *s, const struct record *r, const char *body, size_t n,
-                    struct buf *scratch, struct buf *out, struct failure *f);
+/* The response an attempt got, as render_response needs it. */
+struct render_body {
+    const char *p; /* the body, n bytes */
+    size_t n;
+    const char *content_type; /* NULL without one */
+    long status;
+};
+
+/* r's line with the response body spliced in at `into`: JSON as JSON when
+ * the Content-Type says so (or, without one, when it is), anything else as
+ * a string. Returns 1, or 0 with f filled (bad_response: a body said to be
+ * JSON that is not, or one that cannot be inserted). */
+int render_response(const struct render_spec *s, const struct record *r,
+                    const struct render_body *body, struct buf *scratch, struct buf *out,
+                    struct failure *f);
 
 #endif

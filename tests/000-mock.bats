@@ -109,6 +109,40 @@ status_of() {
     [[ $output =~ ^\"x+\"$ ]] || fail "not a JSON string"
 }
 
+@test "chunked=1 sends the body chunked, without Content-Length" {
+    run -0 curl -sS -D "$BATS_TEST_TMPDIR/head" "$MOCK_URL/c?big=200000&chunked=1"
+    [[ ${#output} -eq 200000 ]] || fail "got ${#output} bytes"
+    run -0 cat "$BATS_TEST_TMPDIR/head"
+    assert_output --partial $'Transfer-Encoding: chunked\r'
+    refute_output --partial 'Content-Length'
+    run -0 curl -sS "$MOCK_URL/c?body=hello&chunked=1"
+    assert_output 'hello'
+}
+
+@test "without type= there is no Content-Type; type=T sends T" {
+    run -0 curl -sS -D - -o /dev/null "$MOCK_URL/t"
+    refute_output --partial 'Content-Type'
+    run -0 curl -sS -D - -o /dev/null "$MOCK_URL/t?type=application/problem%2Bjson"
+    assert_output --partial $'Content-Type: application/problem+json\r'
+}
+
+@test "bodydelay=MS sends the head at once and the body MS later" {
+    # curl prints the status as soon as the head arrives; the body ends the transfer.
+    run -0 curl -sS -o /dev/null -w '%{time_starttransfer} %{time_total}' \
+        "$MOCK_URL/bd?body=x&bodydelay=1000"
+    local first total
+    read -r first total <<<"$output"
+    [[ ${first%.*} -eq 0 && ${total%.*} -ge 1 ]] || fail "head after $first s, body after $total s"
+}
+
+@test "bighdr=N adds an X-Big header line of exactly N bytes" {
+    local line
+    line=$(curl -sS -D - -o /dev/null "$MOCK_URL/h?bighdr=50000" | grep '^X-Big: ')
+    [[ $line =~ ^X-Big:\ x+$'\r'$ ]] || fail "not a header of x's"
+    # The line keeps its CR; the LF makes up the N-th byte.
+    [[ $((${#line} + 1)) -eq 50000 ]] || fail "line of $((${#line} + 1)) bytes with its LF"
+}
+
 @test "the log has one line per request with time, connection, attempt, method and target" {
     # Two URLs in one curl run share a keep-alive connection.
     run -0 curl -sS -o /dev/null -o /dev/null "$MOCK_URL/one?key=a" "$MOCK_URL/two?key=a"

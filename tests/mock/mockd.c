@@ -1,6 +1,15 @@
 /* mockd: a scriptable HTTP/1.1 server for enrich's behaviour tests.
  * The query string of each request says how to answer it (status, delay, body, fault, per
- * attempt), so one server can play every upstream a test needs, on loopback only. */
+ * attempt), so one server can play every upstream a test needs, on loopback only.
+ *
+ * status=N, seq=N,N,...  the status (seq: one per attempt of key=, the last repeats)
+ * delay=MS, dseq=...     wait before answering         fault=F, fsq=...  break the answer
+ * body=TEXT              these bytes as the body (default: the request echoed as JSON)
+ * empty=1                an empty body                 big=N  a JSON string of N bytes
+ * type=T                 Content-Type: T (default: none, so the body alone says what it is)
+ * header=Name:value      one more header (repeatable)  bighdr=N  a header line of N bytes
+ * chunked=1              send the body chunked, without Content-Length
+ * bodydelay=MS           send the head at once and the body MS later */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -512,9 +521,12 @@ struct script {
     long long delay_ms;
     enum fault fault;
     const struct param *body; /* NULL: echo the request */
-    const char *type;
+    const char *type;         /* NULL or "": no Content-Type */
     bool empty;
-    long long big; /* -1: not asked for */
+    bool chunked;
+    long long big;        /* -1: not asked for */
+    long long big_header; /* bytes of an X-Big header line; -1: none */
+    long long body_delay_ms;
     const struct param *headers[MAX_PARAMS];
     size_t header_count;
 };
@@ -570,7 +582,7 @@ static int script_build(struct script *s, const struct params *ps, unsigned atte
     memset(s, 0, sizeof(*s));
     s->status = 200;
     s->big = -1;
-    s->type = "application/json";
+    s->big_header = -1;
 
     if ((v = scripted(ps, "status", "seq", attempt, item, sizeof(item)))) {
         if (parse_number(v, 200, 999, &n) < 0)
@@ -595,8 +607,20 @@ static int script_build(struct script *s, const struct params *ps, unsigned atte
             return buf_printf(why, "bad big '%s'", v), -1;
         s->big = n;
     }
+    if ((v = scripted(ps, "bighdr", "bighdr", attempt, item, sizeof(item)))) {
+        if (parse_number(v, 9, BODY_MAX, &n) < 0)
+            return buf_printf(why, "bad bighdr '%s'", v), -1;
+        s->big_header = n;
+    }
+    if ((v = scripted(ps, "bodydelay", "bodydelay", attempt, item, sizeof(item)))) {
+        if (parse_number(v, 0, 3600 * 1000, &n) < 0)
+            return buf_printf(why, "bad bodydelay '%s'", v), -1;
+        s->body_delay_ms = n;
+    }
     const struct param *p = params_get(ps, "empty");
     s->empty = p && strcmp(p->value, "0") != 0;
+    p = params_get(ps, "chunked");
+    s->chunked = p && strcmp(p->value, "0") != 0;
     s->body = params_get(ps, "body");
     if ((p = params_get(ps, "type")))
         s->type = p->value;
@@ -687,10 +711,20 @@ static void build_echo(struct buf *out, const struct request *r, unsigned attemp
 static void build_head(struct buf *out, const struct script *s, long long length, bool close)
 {
     buf_printf(out, "HTTP/1.1 %d %s\r\n", s->status, reason_phrase(s->status));
-    buf_printf(out, "Content-Type: %s\r\n", s->type);
+    if (s->type && *s->type)
+        buf_printf(out, "Content-Type: %s\r\n", s->type);
     /* RFC 9110: no Content-Length, and no body, on 204 and 304. */
-    if (length >= 0)
+    if (length >= 0 && s->chunked)
+        buf_puts(out, "Transfer-Encoding: chunked\r\n");
+    else if (length >= 0)
         buf_printf(out, "Content-Length: %lld\r\n", length);
+    if (s->big_header >= 0) { /* "X-Big: xxx...\r\n", big_header bytes in all */
+        buf_puts(out, "X-Big: ");
+        buf_reserve(out, (size_t)s->big_header);
+        memset(out->data + out->len, 'x', (size_t)s->big_header - 9);
+        out->len += (size_t)s->big_header - 9;
+        buf_puts(out, "\r\n");
+    }
     buf_printf(out, "Connection: %s\r\n", close ? "close" : "keep-alive");
     for (size_t i = 0; i < s->header_count; i++) {
         const char *v = s->headers[i]->value;
@@ -703,23 +737,36 @@ static void build_head(struct buf *out, const struct script *s, long long length
     buf_puts(out, "\r\n");
 }
 
+/* Sends p[0..n), framed as one chunk when chunked (an empty part sends nothing). */
+static int send_part(int fd, const char *p, size_t n, bool chunked)
+{
+    char size[32];
+    if (n == 0)
+        return 0;
+    if (chunked && send_all(fd, size, (size_t)snprintf(size, sizeof(size), "%zx\r\n", n)) < 0)
+        return -1;
+    if (send_all(fd, p, n) < 0)
+        return -1;
+    return chunked ? send_all(fd, "\r\n", 2) : 0;
+}
+
 /* Streams big=N: a JSON string of exactly N bytes, quotes included, without holding it. */
-static int send_big(int fd, long long n)
+static int send_big(int fd, long long n, bool chunked)
 {
     char chunk[64 * 1024];
     memset(chunk, 'x', sizeof(chunk));
     if (n < 2) /* too short for quotes: plain x's */
-        return send_all(fd, chunk, (size_t)n);
-    if (send_all(fd, "\"", 1) < 0)
+        return send_part(fd, chunk, (size_t)n, chunked);
+    if (send_part(fd, "\"", 1, chunked) < 0)
         return -1;
     n -= 2;
     while (n > 0) {
         size_t part = n > (long long)sizeof(chunk) ? sizeof(chunk) : (size_t)n;
-        if (send_all(fd, chunk, part) < 0)
+        if (send_part(fd, chunk, part, chunked) < 0)
             return -1;
         n -= (long long)part;
     }
-    return send_all(fd, "\"", 1);
+    return send_part(fd, "\"", 1, chunked);
 }
 
 static int send_response(int fd, const struct request *r, const struct script *s, unsigned attempt,
@@ -745,11 +792,20 @@ static int send_response(int fd, const struct request *r, const struct script *s
 
     build_head(&head, s, no_body ? -1 : streamed ? s->big : (long long)body.len, close);
     bool with_body = !no_body && strcmp(r->method, "HEAD") != 0;
-    if (with_body && !streamed && body.len)
+    /* A plain body goes out with the head in one write, as most servers send it. */
+    bool apart = streamed || s->chunked || s->body_delay_ms > 0;
+    if (with_body && !apart && body.len)
         buf_append(&head, body.data, body.len);
     int rc = send_all(fd, head.data, head.len);
-    if (rc == 0 && with_body && streamed)
-        rc = send_big(fd, s->big);
+    if (rc == 0 && with_body && apart) {
+        sleep_ms(s->body_delay_ms);
+        if (streamed)
+            rc = send_big(fd, s->big, s->chunked);
+        else
+            rc = send_part(fd, body.data, body.len, s->chunked);
+        if (rc == 0 && s->chunked)
+            rc = send_all(fd, "0\r\n\r\n", 5);
+    }
     free(body.data);
     free(head.data);
     return rc;

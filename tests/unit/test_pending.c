@@ -59,6 +59,23 @@ static void test_lines_not_kept(void)
     pending_free(&p);
 }
 
+/* No line kept (no --errors): settling part of the entries moves no text. */
+static void test_settle_without_lines(void)
+{
+    struct pending p;
+    pending_init(&p, 1 << 20);
+    add(&p, 1, NULL);
+    add(&p, 2, NULL);
+    add(&p, 3, NULL);
+    pending_settle(&p, 2);
+    const char *line;
+    size_t n;
+    const struct pending_entry *e = pending_get(&p, 0, &line, &n);
+    ok(pending_count(&p) == 2 && p.last_lineno == 1 && e->lineno == 2 && line == NULL,
+       "the newest two stay, with no text");
+    pending_free(&p);
+}
+
 static void test_cap(void)
 {
     struct pending p;
@@ -74,6 +91,7 @@ int main(void)
     test_settle_all();
     test_settle_keeps_newest();
     test_lines_not_kept();
+    test_settle_without_lines();
     test_cap();
     return tap_done();
 }
