@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static int is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -224,30 +226,6 @@ static long read_u_escape(const char *p, const char *end)
     return v;
 }
 
-static size_t utf8_encode(unsigned long cp, char out[4])
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | cp >> 6);
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | cp >> 12);
-        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | cp >> 18);
-    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* The code point of the \u escape at p (p at 'u'), joining a surrogate pair
  * and turning a lone surrogate into U+FFFD. Sets *next past what it used.
  * Returns -1 on a malformed escape. */
@@ -290,7 +268,7 @@ static int decode_escape(const char *p, const char *end, char bytes[4], size_t *
     long cp = decode_u(p + 1, end, next);
     if (cp < 0)
         return -1;
-    *len = utf8_encode((unsigned long)cp, bytes);
+    *len = utf8_encode((uint32_t)cp, bytes);
     return 0;
 }
 
@@ -475,30 +453,6 @@ fail:
     return -1;
 }
 
-/* Length of the valid UTF-8 sequence at p (2 to 4), or 0 if the lead byte
- * does not start one: overlongs, UTF-16 surrogates and code points past
- * U+10FFFF are invalid (RFC 3629 table). */
-static size_t utf8_valid_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    else
-        return 0;
-    if ((size_t)(end - p) < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-    return len;
-}
-
 /* The escape for a byte that cannot appear raw in a JSON string. */
 static int quote_escape(unsigned char c, struct buf *out)
 {
@@ -518,9 +472,10 @@ static int quote_escape(unsigned char c, struct buf *out)
  * valid UTF-8 sequence, 0 when the byte needs escaping or replacing. */
 static size_t quote_passthrough(const unsigned char *p, const unsigned char *end)
 {
+    uint32_t cp;
     if (*p < 0x20 || *p == '"' || *p == '\\')
         return 0;
-    return *p < 0x80 ? 1 : utf8_valid_len(p, end);
+    return *p < 0x80 ? 1 : utf8_decode((const char *)p, (const char *)end, &cp);
 }
 
 int jspan_quote(const char *text, size_t n, struct buf *out)
@@ -619,16 +574,14 @@ int jspan_check_tokens(const char *p, size_t n, size_t *error_at)
 
 int jspan_utf8_valid(const char *p, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)p, *end = u + n;
-    while (u < end) {
-        if (*u < 0x80) {
-            u++;
-            continue;
-        }
-        size_t len = utf8_valid_len(u, end);
+    const char *end = p + n;
+    while (p < end) {
+        uint32_t cp;
+        /* ASCII inline: response bodies are mostly ASCII. */
+        size_t len = (unsigned char)*p < 0x80 ? 1 : utf8_decode(p, end, &cp);
         if (!len)
             return 0;
-        u += len;
+        p += len;
     }
     return 1;
 }

@@ -210,6 +210,32 @@ static void test_paths(struct buf *b)
            "path: malformed object");
 }
 
+static void test_utf8_valid(void)
+{
+    static const struct {
+        const char *s;
+        int valid;
+    } cases[] = {
+        {"", 1},
+        {"plain ASCII", 1},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 1},
+        {"\xf4\x8f\xbf\xbf", 1},
+        {"a\xff", 0},
+        {"\xc0\x80", 0},
+        {"\xed\xa0\x80", 0},
+        {"\xf4\x90\x80\x80", 0},
+        {"ok\xe2\x82", 0},
+        {"\x80", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t n = strlen(cases[i].s);
+        char *p = heap_copy(cases[i].s, n);
+        ok(jspan_utf8_valid(p, n) == cases[i].valid, "utf8_valid: case %zu is %s", i,
+           cases[i].valid ? "valid" : "invalid");
+        free(p);
+    }
+}
+
 /* The decoded string, or "(malformed)" if decode failed and left out as it was. */
 static const char *decode_text(struct buf *b, const char *json)
 {
@@ -371,6 +397,7 @@ int main(void)
     test_iteration();
     test_members(&b);
     test_paths(&b);
+    test_utf8_valid();
     test_decode(&b);
     test_minify(&b);
     test_quote(&b);

@@ -394,6 +394,18 @@ static void test_prefix(void)
     check("{raw:4}", rec, 0, "%C3%A9a%E2%80%A6%F0%9F%98%80");
     check("{raw:9999}", rec, 0, "%C3%A9a%E2%80%A6%F0%9F%98%80z");
     check("{n:3}", rec, 0, "123");
+    printf("# prefixes of bytes that are not UTF-8: each undecodable byte is a character,\n"
+           "# and stray continuation bytes stay with the character before them\n");
+    const char *bad = "{\"bad\":\"\xff\x80\x80"
+                      "a\",\"mix\":\"\xc3\xa9\x80"
+                      "b\",\"cut\":\"\xe2\x82"
+                      "c\"}";
+    check("{bad:1}", bad, 0, "%FF%80%80");
+    check("{bad:2}", bad, 0, "%FF%80%80a");
+    check("{mix:1}", bad, 0, "%C3%A9%80");
+    check("{mix:2}", bad, 0, "%C3%A9%80b");
+    check("{cut:1}", bad, 0, "%E2%82");
+    check("{cut:2}", bad, 0, "%E2%82c");
     check_fail(TMPL_URI, "{list:1}", rec, 0, TMPL_BAD_VALUE,
                "prefix modifier on 'list', whose value is a list");
     check_fail(TMPL_URI, "{?obj:2}", rec, 1, TMPL_BAD_VALUE,
