@@ -365,10 +365,12 @@ int jspan_member(const struct jspan *obj, const char *name, size_t n, struct jsp
 }
 
 /* Parse an all-digit component as an array index. Returns 0, -1 when the
- * component is not all digits or the index does not fit. */
+ * component is empty, not all digits, or the index does not fit. */
 static int parse_index(const char *s, size_t n, size_t *index)
 {
     size_t v = 0;
+    if (n == 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         if (!is_digit(s[i]))
             return -1;
@@ -397,8 +399,28 @@ static int array_elem(const struct jspan *arr, size_t index, struct jspan *out)
     return r;
 }
 
-/* One step of a path: a member of an object, an index into an array. */
-static int path_step(const struct jspan *cur, const char *comp, size_t n, struct jspan *out)
+void jspan_path_begin(struct jspan_path_iter *it, const char *path, size_t n)
+{
+    it->next = path;
+    it->end = path + n;
+    it->more = 1;
+}
+
+int jspan_path_next(struct jspan_path_iter *it, const char **comp, size_t *n)
+{
+    if (!it->more)
+        return 0;
+    /* memchr wants a valid pointer even for 0 bytes; an empty path's may not be. */
+    size_t left = (size_t)(it->end - it->next);
+    const char *dot = left ? memchr(it->next, '.', left) : NULL;
+    *comp = it->next;
+    *n = dot ? (size_t)(dot - it->next) : left;
+    it->next = dot ? dot + 1 : it->end;
+    it->more = dot != NULL;
+    return 1;
+}
+
+int jspan_step(const struct jspan *cur, const char *comp, size_t n, struct jspan *out)
 {
     size_t index;
     if (cur->type == J_OBJECT)
@@ -408,28 +430,47 @@ static int path_step(const struct jspan *cur, const char *comp, size_t n, struct
     return 0;
 }
 
-int jspan_path(const struct jspan *root, const char *path, size_t n, struct jspan *out)
+/* One step of a walk; an empty component names nothing. */
+static int walk_step(const struct jspan *cur, const char *comp, size_t n, enum jspan_walk_mode mode,
+                     struct jspan *out)
 {
     if (n == 0)
         return 0;
-    struct jspan cur = *root;
-    const char *p = path, *end = path + n;
-    for (;;) {
-        const char *dot = memchr(p, '.', (size_t)(end - p));
-        const char *comp_end = dot ? dot : end;
-        if (comp_end == p)
-            return 0;
+    if (mode == JSPAN_WALK_OBJECTS)
+        return jspan_member(cur, comp, n, NULL, out);
+    return jspan_step(cur, comp, n, out);
+}
+
+int jspan_walk(const struct jspan *root, const char *path, size_t n, enum jspan_walk_mode mode,
+               struct jspan_reach *reach)
+{
+    struct jspan_path_iter it;
+    const char *comp, *end = path + n;
+    size_t len;
+    reach->value = *root;
+    jspan_path_begin(&it, path, n);
+    while (jspan_path_next(&it, &comp, &len)) {
         struct jspan next;
-        int r = path_step(&cur, p, (size_t)(comp_end - p), &next);
-        if (r <= 0)
+        int r = walk_step(&reach->value, comp, len, mode, &next);
+        if (r <= 0) {
+            reach->rest = comp;
+            reach->rest_n = (size_t)(end - comp);
             return r;
-        cur = next;
-        if (!dot)
-            break;
-        p = dot + 1;
+        }
+        reach->value = next;
     }
-    *out = cur;
+    reach->rest = end;
+    reach->rest_n = 0;
     return 1;
+}
+
+int jspan_path(const struct jspan *root, const char *path, size_t n, struct jspan *out)
+{
+    struct jspan_reach reach;
+    int r = jspan_walk(root, path, n, JSPAN_WALK_INDEX, &reach);
+    if (r == 1)
+        *out = reach.value;
+    return r;
 }
 
 int jspan_minify(const char *p, size_t n, struct buf *out)

@@ -470,23 +470,20 @@ static int pct_decode(const char *s, size_t n, struct buf *out)
 static int lookup_decoded(struct expander *x, const char *name, size_t len, struct jspan *val)
 {
     struct jspan cur = x->root;
-    const char *end = name + len;
-    for (;;) {
-        const char *dot = memchr(name, '.', (size_t)(end - name));
-        const char *stop = dot ? dot : end;
-        if (pct_decode(name, (size_t)(stop - name), &x->scratch) < 0)
-            return -1;
-        const char *key = x->scratch.data;
-        size_t n = x->scratch.len;
+    struct jspan_path_iter it;
+    const char *comp;
+    size_t n;
+    jspan_path_begin(&it, name, len);
+    while (jspan_path_next(&it, &comp, &n)) {
         struct jspan next;
-        int r = memchr(key, '.', n) ? jspan_member(&cur, key, n, NULL, &next)
-                                    : jspan_path(&cur, key, n, &next);
+        /* Unlike jspan_walk, jspan_step would find an empty key; the parser
+         * lets no component be empty, so the decoded key never is. */
+        if (pct_decode(comp, n, &x->scratch) < 0)
+            return -1;
+        int r = jspan_step(&cur, x->scratch.data, x->scratch.len, &next);
         if (r != 1)
             return r;
         cur = next;
-        if (!dot)
-            break;
-        name = dot + 1;
     }
     *val = cur;
     return 1;

@@ -359,6 +359,11 @@ static void test_paths_and_values(void)
     check("{k%2Dx}", rec, 0, "as-written");
     check("{a%2Eb}", rec, 0, "dotted%20key");
     check("{?user%2Did}", rec, 0, "?user%2Did=u7");
+    const char *nested = "{\"a-b\":[{\"c\":\"x\"}],\"a\":{\"b\":\"path\"},\"k\":{\"a.b\":\"key\"}}";
+    check("{a%2Db.0.c}", nested, 0, "x");
+    check("{k.a%2Eb}", nested, 0, "key");
+    check_fail(TMPL_URI, "{a%2Eb}", nested, 0, TMPL_MISSING, "missing field 'a%2Eb'");
+    check_fail(TMPL_URI, "{a%2Db.c}", nested, 0, TMPL_MISSING, "missing field 'a%2Db.c'");
     printf("# undefined values\n");
     check_fail(TMPL_URI, "/u/{user.email}", rec, 0, TMPL_MISSING, "missing field 'user.email'");
     check_fail(TMPL_URI, "{nulls}", rec, 0, TMPL_MISSING, "missing field 'nulls'");
