@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "splice.h"
+
 enum {
     OPT_OK = 256,
     OPT_ERROR_INTO,
@@ -117,9 +119,7 @@ static int parse_duration(const char *name, const char *text, long *ms)
 
 static int valid_path(const char *p)
 {
-    if (!*p || *p == '.' || p[strlen(p) - 1] == '.' || strstr(p, ".."))
-        return 0;
-    return 1;
+    return splice_path_valid(p, strlen(p));
 }
 
 static int parse_method(const char *text)
