@@ -152,7 +152,9 @@ static bool ucs_allowed(uint32_t cp)
 }
 
 /* Bytes taken by the literal character at s (end is the template's NUL), or
- * 0 if RFC 6570 forbids it. */
+ * 0 if RFC 6570 forbids it. One exception: RFC 6570's grammar leaves out
+ * "'", but its own test suite expands '{var}', URLs may hold it (an RFC 3986
+ * sub-delim), and common implementations accept it, so we do too. */
 static size_t literal_char_len(const char *s, const char *end)
 {
     unsigned char c = (unsigned char)s[0];
@@ -163,7 +165,7 @@ static size_t literal_char_len(const char *s, const char *end)
     }
     if (c == '%')
         return is_hex(s[1]) && is_hex(s[2]) ? 3 : 0;
-    if (c <= 0x20 || c == 0x7F || strchr("\"'<>\\^`{|}", c))
+    if (c <= 0x20 || c == 0x7F || strchr("\"<>\\^`{|}", c))
         return 0;
     return 1;
 }

@@ -431,6 +431,18 @@ static void test_encoding(void)
     check("\xf3\xa1\x80\x80\xee\x80\x80", rec, 0, "%F3%A1%80%80%EE%80%80"); /* U+E1000 U+E000 */
 }
 
+static void test_apostrophe(void)
+{
+    printf("# ' in literals: the RFC 6570 test suite's examples, an RFC 3986 sub-delim\n");
+    check("'{var}'", rfc_vars, 0, "'value'");
+    check("'{count}'", rfc_vars, 0, "'one,two,three'");
+    check("/o'brien/{var}", rfc_vars, 0, "/o'brien/value");
+    check("{?var}&q='a''b'", rfc_vars, 0, "?var=value&q='a''b'");
+    check_mode(TMPL_RAW, "'{var}'", rfc_vars, 0, "'value'");
+    printf("# ' in a value is still encoded where the operator says so\n");
+    check("{q}/{+q}/{#q}", "{\"q\":\"it's\"}", 0, "it%27s/it's/#it's");
+}
+
 static void test_empty_members(void)
 {
     const char *rec = "{\"l\":[\"a\",\"\"],\"o\":{\"k\":\"\"}}";
@@ -479,8 +491,8 @@ static void test_syntax_errors(void)
         snprintf(tpl, sizeof tpl, "{%cx}", *op);
         check_syntax(TMPL_URI, tpl, 1, "reserved operator");
     }
-    static const char *bad_literals[] = {"a b", "a\"b", "a'b", "a<b",  "a>b",    "a\\b",
-                                         "a^b", "a`b",  "a|b", "a\tb", "a\177b", "a%4"};
+    static const char *bad_literals[] = {"a b", "a\"b", "a<b",  "a>b",    "a\\b", "a^b",
+                                         "a`b", "a|b",  "a\tb", "a\177b", "a%4"};
     for (size_t i = 0; i < sizeof bad_literals / sizeof bad_literals[0]; i++)
         check_syntax(TMPL_URI, bad_literals[i], 1, "");
     check_syntax(TMPL_URI, "x/%zz", 2, "two hex digits");
@@ -564,6 +576,7 @@ int main(void)
     test_paths_and_values();
     test_prefix();
     test_encoding();
+    test_apostrophe();
     test_empty_members();
     test_syntax_errors();
     test_parse_api();
