@@ -12,6 +12,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "splice.h"
+
 enum {
     OPT_OK = 256,
     OPT_ERROR_INTO,
@@ -126,9 +128,7 @@ static int parse_duration(const char *name, const char *text, long *ms)
 
 static int valid_path(const char *p)
 {
-    if (!*p || *p == '.' || p[strlen(p) - 1] == '.' || strstr(p, ".."))
-        return 0;
-    return 1;
+    return splice_path_valid(p, strlen(p));
 }
 
 static int parse_method(const char *text)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "utf8.h"
+
 static int is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -224,30 +226,6 @@ static long read_u_escape(const char *p, const char *end)
     return v;
 }
 
-static size_t utf8_encode(unsigned long cp, char out[4])
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | cp >> 6);
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | cp >> 12);
-        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | cp >> 18);
-    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* The code point of the \u escape at p (p at 'u'), joining a surrogate pair
  * and turning a lone surrogate into U+FFFD. Sets *next past what it used.
  * Returns -1 on a malformed escape. */
@@ -290,7 +268,7 @@ static int decode_escape(const char *p, const char *end, char bytes[4], size_t *
     long cp = decode_u(p + 1, end, next);
     if (cp < 0)
         return -1;
-    *len = utf8_encode((unsigned long)cp, bytes);
+    *len = utf8_encode((uint32_t)cp, bytes);
     return 0;
 }
 
@@ -387,10 +365,12 @@ int jspan_member(const struct jspan *obj, const char *name, size_t n, struct jsp
 }
 
 /* Parse an all-digit component as an array index. Returns 0, -1 when the
- * component is not all digits or the index does not fit. */
+ * component is empty, not all digits, or the index does not fit. */
 static int parse_index(const char *s, size_t n, size_t *index)
 {
     size_t v = 0;
+    if (n == 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         if (!is_digit(s[i]))
             return -1;
@@ -419,8 +399,28 @@ static int array_elem(const struct jspan *arr, size_t index, struct jspan *out)
     return r;
 }
 
-/* One step of a path: a member of an object, an index into an array. */
-static int path_step(const struct jspan *cur, const char *comp, size_t n, struct jspan *out)
+void jspan_path_begin(struct jspan_path_iter *it, const char *path, size_t n)
+{
+    it->next = path;
+    it->end = path + n;
+    it->more = 1;
+}
+
+int jspan_path_next(struct jspan_path_iter *it, const char **comp, size_t *n)
+{
+    if (!it->more)
+        return 0;
+    /* memchr wants a valid pointer even for 0 bytes; an empty path's may not be. */
+    size_t left = (size_t)(it->end - it->next);
+    const char *dot = left ? memchr(it->next, '.', left) : NULL;
+    *comp = it->next;
+    *n = dot ? (size_t)(dot - it->next) : left;
+    it->next = dot ? dot + 1 : it->end;
+    it->more = dot != NULL;
+    return 1;
+}
+
+int jspan_step(const struct jspan *cur, const char *comp, size_t n, struct jspan *out)
 {
     size_t index;
     if (cur->type == J_OBJECT)
@@ -430,28 +430,47 @@ static int path_step(const struct jspan *cur, const char *comp, size_t n, struct
     return 0;
 }
 
-int jspan_path(const struct jspan *root, const char *path, size_t n, struct jspan *out)
+/* One step of a walk; an empty component names nothing. */
+static int walk_step(const struct jspan *cur, const char *comp, size_t n, enum jspan_walk_mode mode,
+                     struct jspan *out)
 {
     if (n == 0)
         return 0;
-    struct jspan cur = *root;
-    const char *p = path, *end = path + n;
-    for (;;) {
-        const char *dot = memchr(p, '.', (size_t)(end - p));
-        const char *comp_end = dot ? dot : end;
-        if (comp_end == p)
-            return 0;
+    if (mode == JSPAN_WALK_OBJECTS)
+        return jspan_member(cur, comp, n, NULL, out);
+    return jspan_step(cur, comp, n, out);
+}
+
+int jspan_walk(const struct jspan *root, const char *path, size_t n, enum jspan_walk_mode mode,
+               struct jspan_reach *reach)
+{
+    struct jspan_path_iter it;
+    const char *comp, *end = path + n;
+    size_t len;
+    reach->value = *root;
+    jspan_path_begin(&it, path, n);
+    while (jspan_path_next(&it, &comp, &len)) {
         struct jspan next;
-        int r = path_step(&cur, p, (size_t)(comp_end - p), &next);
-        if (r <= 0)
+        int r = walk_step(&reach->value, comp, len, mode, &next);
+        if (r <= 0) {
+            reach->rest = comp;
+            reach->rest_n = (size_t)(end - comp);
             return r;
-        cur = next;
-        if (!dot)
-            break;
-        p = dot + 1;
+        }
+        reach->value = next;
     }
-    *out = cur;
+    reach->rest = end;
+    reach->rest_n = 0;
     return 1;
+}
+
+int jspan_path(const struct jspan *root, const char *path, size_t n, struct jspan *out)
+{
+    struct jspan_reach reach;
+    int r = jspan_walk(root, path, n, JSPAN_WALK_INDEX, &reach);
+    if (r == 1)
+        *out = reach.value;
+    return r;
 }
 
 int jspan_minify(const char *p, size_t n, struct buf *out)
@@ -475,30 +494,6 @@ fail:
     return -1;
 }
 
-/* Length of the valid UTF-8 sequence at p (2 to 4), or 0 if the lead byte
- * does not start one: overlongs, UTF-16 surrogates and code points past
- * U+10FFFF are invalid (RFC 3629 table). */
-static size_t utf8_valid_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    else
-        return 0;
-    if ((size_t)(end - p) < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-    return len;
-}
-
 /* The escape for a byte that cannot appear raw in a JSON string. */
 static int quote_escape(unsigned char c, struct buf *out)
 {
@@ -518,9 +513,10 @@ static int quote_escape(unsigned char c, struct buf *out)
  * valid UTF-8 sequence, 0 when the byte needs escaping or replacing. */
 static size_t quote_passthrough(const unsigned char *p, const unsigned char *end)
 {
+    uint32_t cp;
     if (*p < 0x20 || *p == '"' || *p == '\\')
         return 0;
-    return *p < 0x80 ? 1 : utf8_valid_len(p, end);
+    return *p < 0x80 ? 1 : utf8_decode((const char *)p, (const char *)end, &cp);
 }
 
 int jspan_quote(const char *text, size_t n, struct buf *out)
@@ -619,16 +615,14 @@ int jspan_check_tokens(const char *p, size_t n, size_t *error_at)
 
 int jspan_utf8_valid(const char *p, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)p, *end = u + n;
-    while (u < end) {
-        if (*u < 0x80) {
-            u++;
-            continue;
-        }
-        size_t len = utf8_valid_len(u, end);
+    const char *end = p + n;
+    while (p < end) {
+        uint32_t cp;
+        /* ASCII inline: response bodies are mostly ASCII. */
+        size_t len = (unsigned char)*p < 0x80 ? 1 : utf8_decode(p, end, &cp);
         if (!len)
             return 0;
-        u += len;
+        p += len;
     }
     return 1;
 }

@@ -56,8 +56,53 @@ int jspan_key_equals(const struct jspan *key, const char *name, size_t n);
 int jspan_member(const struct jspan *obj, const char *name, size_t n, struct jspan *key,
                  struct jspan *value);
 
-/* Follow a dotted path ("user.id", "items.0.sku") from root: each component
- * names an object member, or, on an array, a decimal index. Returns 1 found
+/* Dotted paths ("user.id", "items.0.sku"). A path of n bytes with d dots has
+ * d + 1 components, any of which may be empty: "" is one empty component,
+ * "a." is "a" then "". Components are taken as they are, nothing decoded.
+ * Every walk down a path goes through the functions below. */
+
+/* Cursor over the components of a path. */
+struct jspan_path_iter {
+    const char *next; /* where the next component starts */
+    const char *end;
+    int more; /* 1 while a component is left; 0 after the last was returned */
+};
+
+/* Start at the first component of path[0..n) (borrowed). */
+void jspan_path_begin(struct jspan_path_iter *it, const char *path, size_t n);
+/* Set comp[0..*n) to the next component (borrowed from the path). Returns 1
+ * for a component, 0 when there are no more. it->more is 0 right after the
+ * last component is returned. */
+int jspan_path_next(struct jspan_path_iter *it, const char **comp, size_t *n);
+
+/* One step down: the member named comp[0..n) of an object (the last of
+ * duplicate keys), or the element at the decimal index comp (digits only) of
+ * an array. Returns 1 found (out filled), 0 absent (also on any other type),
+ * -1 malformed text. */
+int jspan_step(const struct jspan *cur, const char *comp, size_t n, struct jspan *out);
+
+enum jspan_walk_mode {
+    JSPAN_WALK_INDEX,  /* each step is jspan_step: arrays are indexed */
+    JSPAN_WALK_OBJECTS /* each step is jspan_member: any other value stops the walk */
+};
+
+/* How far a walk got. Spans borrow from the text and the path. */
+struct jspan_reach {
+    struct jspan value; /* the value at the longest prefix found (root if none) */
+    const char *rest;   /* the first component not found and all after it, */
+    size_t rest_n;      /* or path + n and 0 when the whole path was found */
+};
+
+/* Walk path[0..n) down from root as far as it goes; an empty component is
+ * never found. Returns 1 when the whole path was found (reach->value is its
+ * value, maybe J_NULL), 0 when a component was not (the walk stopped at
+ * reach->value, which has no such member or element, or is not a container;
+ * in JSPAN_WALK_OBJECTS mode, a value that is not an object blocks the rest
+ * of the path), -1 malformed text. reach is filled in every case. */
+int jspan_walk(const struct jspan *root, const char *path, size_t n, enum jspan_walk_mode mode,
+               struct jspan_reach *reach);
+
+/* The value at path (jspan_walk in JSPAN_WALK_INDEX mode): returns 1 found
  * (out filled), 0 absent, -1 malformed text. A null value is found (J_NULL).
  * An empty path, or one with an empty component ("a..b"), is absent. */
 int jspan_path(const struct jspan *root, const char *path, size_t n, struct jspan *out);

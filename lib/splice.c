@@ -3,17 +3,16 @@
  * before, the new text, the bytes after. */
 #include "splice.h"
 
-#include <string.h>
-
 #include "jsonspan.h"
 
-/* A path is usable when it is not empty and no component is empty. */
-static int path_valid(const char *path, size_t pn)
+int splice_path_valid(const char *path, size_t n)
 {
-    if (pn == 0 || path[0] == '.' || path[pn - 1] == '.')
-        return 0;
-    for (size_t i = 1; i < pn; i++)
-        if (path[i] == '.' && path[i - 1] == '.')
+    struct jspan_path_iter it;
+    const char *comp;
+    size_t len;
+    jspan_path_begin(&it, path, n);
+    while (jspan_path_next(&it, &comp, &len))
+        if (len == 0)
             return 0;
     return 1;
 }
@@ -47,19 +46,18 @@ static enum splice_status write_replace(const char *rec, size_t n, size_t at, si
 /* Write `"c1":{"c2":{..."ck":val}}` for the components of path[0..pn). */
 static int write_members(const char *path, size_t pn, const char *val, size_t vn, struct buf *out)
 {
-    const char *p = path, *end = path + pn;
-    size_t opened = 0;
-    for (;;) {
-        const char *dot = memchr(p, '.', (size_t)(end - p));
-        const char *comp_end = dot ? dot : end;
-        if (jspan_quote(p, (size_t)(comp_end - p), out) < 0 || buf_putc(out, ':') < 0)
+    struct jspan_path_iter it;
+    const char *comp;
+    size_t len, opened = 0;
+    jspan_path_begin(&it, path, pn);
+    while (jspan_path_next(&it, &comp, &len)) {
+        if (jspan_quote(comp, len, out) < 0 || buf_putc(out, ':') < 0)
             return -1;
-        if (!dot)
+        if (!it.more)
             break;
         if (buf_putc(out, '{') < 0)
             return -1;
         opened++;
-        p = dot + 1;
     }
     if (buf_append(out, val, vn) < 0)
         return -1;
@@ -84,37 +82,46 @@ static enum splice_status write_insert(const char *rec, size_t n, const struct j
     return SPLICE_OK;
 }
 
-/* Walk the path down through existing objects and write the result. */
-static enum splice_status splice_walk(const char *rec, size_t n, struct jspan obj, const char *path,
-                                      size_t pn, const char *val, size_t vn, struct buf *out)
+/* Where the value goes: walk the path down through existing objects. Returns
+ * SPLICE_OK with reach filled and *found 1 when the whole path exists (its
+ * value is replaced) or 0 (the rest is inserted into reach->value), else
+ * SPLICE_BLOCKED or SPLICE_MALFORMED. */
+static enum splice_status find_place(const char *rec, size_t n, const char *path, size_t pn,
+                                     struct jspan_reach *reach, int *found)
 {
-    const char *comp = path, *end = path + pn;
-    for (;;) {
-        const char *dot = memchr(comp, '.', (size_t)(end - comp));
-        const char *comp_end = dot ? dot : end;
-        struct jspan value;
-        int r = jspan_member(&obj, comp, (size_t)(comp_end - comp), NULL, &value);
-        if (r < 0)
-            return SPLICE_MALFORMED;
-        if (r == 0)
-            return write_insert(rec, n, &obj, comp, (size_t)(end - comp), val, vn, out);
-        if (!dot)
-            return write_replace(rec, n, (size_t)(value.p - rec), value.n, val, vn, out);
-        if (value.type != J_OBJECT)
-            return SPLICE_BLOCKED;
-        obj = value;
-        comp = dot + 1;
-    }
+    struct jspan obj;
+    if (!splice_path_valid(path, pn) || record_object(rec, n, &obj) < 0)
+        return SPLICE_MALFORMED;
+    *found = jspan_walk(&obj, path, pn, JSPAN_WALK_OBJECTS, reach);
+    if (*found < 0)
+        return SPLICE_MALFORMED;
+    /* Stopped short at a value that is not an object: nothing can go in it. */
+    if (!*found && reach->value.type != J_OBJECT)
+        return SPLICE_BLOCKED;
+    return SPLICE_OK;
+}
+
+int splice_blocked(const char *rec, size_t n, const char *path, size_t pn)
+{
+    struct jspan_reach reach;
+    int found;
+    enum splice_status st = find_place(rec, n, path, pn, &reach, &found);
+    return st == SPLICE_OK ? 0 : st == SPLICE_BLOCKED ? 1 : -1;
 }
 
 enum splice_status splice_set(const char *rec, size_t n, const char *path, size_t pn,
                               const char *val, size_t vn, struct buf *out)
 {
-    struct jspan obj;
-    if (!path_valid(path, pn) || record_object(rec, n, &obj) < 0)
-        return SPLICE_MALFORMED;
+    struct jspan_reach reach;
+    int found;
+    enum splice_status st = find_place(rec, n, path, pn, &reach, &found);
+    if (st != SPLICE_OK)
+        return st;
     size_t entry = out->len;
-    enum splice_status st = splice_walk(rec, n, obj, path, pn, val, vn, out);
+    if (found)
+        st = write_replace(rec, n, (size_t)(reach.value.p - rec), reach.value.n, val, vn, out);
+    else
+        st = write_insert(rec, n, &reach.value, reach.rest, reach.rest_n, val, vn, out);
     if (st != SPLICE_OK) {
         /* buf appends are atomic one by one; undo the pieces already written. */
         out->len = entry;

@@ -35,4 +35,17 @@ enum splice_status {
 enum splice_status splice_set(const char *rec, size_t n, const char *path, size_t pn,
                               const char *val, size_t vn, struct buf *out);
 
+/* 1 if path[0..n) is usable by splice_set: not empty, no empty component
+ * (no leading, trailing or doubled dot), else 0. path is borrowed, no NUL
+ * needed. */
+int splice_path_valid(const char *path, size_t n);
+
+/* Would splice_set run into a member on the way that is not an object? Walks
+ * rec[0..n) as splice_set does, writes nothing. Returns 1 if a member on the
+ * path before its last component exists and is not an object
+ * (SPLICE_BLOCKED), 0 if the value could go in, -1 if rec is not an object's
+ * text or the path is not valid (SPLICE_MALFORMED). Arguments are borrowed;
+ * nothing is allocated. */
+int splice_blocked(const char *rec, size_t n, const char *path, size_t pn);
+
 #endif

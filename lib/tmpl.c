@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "jsonspan.h"
+#include "utf8.h"
 
 struct tmpl_var {
     size_t off, len; /* the name as written, in t->text */
@@ -130,7 +131,7 @@ static bool is_reserved(unsigned char c)
 
 struct parser {
     struct tmpl *t;
-    const char *s;
+    const char *s, *end; /* the template's text and its NUL */
     struct tmpl_error *err;
 };
 
@@ -150,40 +151,21 @@ static bool ucs_allowed(uint32_t cp)
     return cp < 0xE0000 || cp >= 0xE1000;
 }
 
-/* Length of the well-formed UTF-8 sequence at s if it encodes a code point
- * allowed in a literal, else 0. Stops at the NUL. */
-static size_t utf8_literal_len(const unsigned char *s)
-{
-    static const uint32_t shortest[] = {0, 0, 0x80, 0x800, 0x10000};
-    size_t n;
-    uint32_t cp;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        n = 2, cp = s[0] & 0x1F;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        n = 3, cp = s[0] & 0x0F;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        n = 4, cp = s[0] & 0x07;
-    else
-        return 0;
-    for (size_t k = 1; k < n; k++) {
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[k] & 0x3F);
-    }
-    if (cp < shortest[n] || cp > 0x10FFFF)
-        return 0;
-    return ucs_allowed(cp) ? n : 0;
-}
-
-/* Bytes taken by the literal character at s, or 0 if RFC 6570 forbids it. */
-static size_t literal_char_len(const char *s)
+/* Bytes taken by the literal character at s (end is the template's NUL), or
+ * 0 if RFC 6570 forbids it. One exception: RFC 6570's grammar leaves out
+ * "'", but its own test suite expands '{var}', URLs may hold it (an RFC 3986
+ * sub-delim), and common implementations accept it, so we do too. */
+static size_t literal_char_len(const char *s, const char *end)
 {
     unsigned char c = (unsigned char)s[0];
-    if (c >= 0x80)
-        return utf8_literal_len((const unsigned char *)s);
+    if (c >= 0x80) {
+        uint32_t cp;
+        size_t n = utf8_decode(s, end, &cp);
+        return n && ucs_allowed(cp) ? n : 0;
+    }
     if (c == '%')
         return is_hex(s[1]) && is_hex(s[2]) ? 3 : 0;
-    if (c <= 0x20 || c == 0x7F || strchr("\"'<>\\^`{|}", c))
+    if (c <= 0x20 || c == 0x7F || strchr("\"<>\\^`{|}", c))
         return 0;
     return 1;
 }
@@ -208,7 +190,7 @@ static int parse_literal(struct parser *p, size_t *pos)
 {
     size_t start = *pos, i = start;
     while (p->s[i] && p->s[i] != '{') {
-        size_t n = p->t->mode == TMPL_RAW ? 1 : literal_char_len(p->s + i);
+        size_t n = p->t->mode == TMPL_RAW ? 1 : literal_char_len(p->s + i, p->end);
         if (n == 0 && p->s[i] == '}')
             return parse_fail(p, i, "unmatched '}'");
         if (n == 0 && p->s[i] == '%')
@@ -391,7 +373,7 @@ struct tmpl *tmpl_parse(const char *text, enum tmpl_mode mode, struct tmpl_error
         set_error(err, 0, "out of memory");
         return NULL;
     }
-    struct parser p = {t, t->text, err};
+    struct parser p = {t, t->text, t->text + strlen(t->text), err};
     size_t i = 0;
     while (t->text[i]) {
         int r = t->text[i] == '{' ? parse_expression(&p, &i) : parse_literal(&p, &i);
@@ -478,12 +460,17 @@ static int encode(struct buf *out, const char *p, size_t n, bool reserved)
     return buf_append(out, p + run, n - run);
 }
 
-/* Bytes in the first `chars` code points of p[0..n); never splits a sequence. */
+/* Bytes in the first `chars` characters of p[0..n); never splits a sequence.
+ * A byte that does not decode counts as one character, and continuation bytes
+ * left over after a character stay with it (values are not checked for
+ * UTF-8, and this is how they have always been cut). */
 static size_t utf8_prefix(const char *p, size_t n, unsigned chars)
 {
     size_t i = 0;
     for (; i < n && chars > 0; chars--) {
-        i++;
+        uint32_t cp;
+        size_t len = utf8_decode(p + i, p + n, &cp);
+        i += len ? len : 1;
         while (i < n && ((unsigned char)p[i] & 0xC0) == 0x80)
             i++;
     }
@@ -511,23 +498,20 @@ static int pct_decode(const char *s, size_t n, struct buf *out)
 static int lookup_decoded(struct expander *x, const char *name, size_t len, struct jspan *val)
 {
     struct jspan cur = x->root;
-    const char *end = name + len;
-    for (;;) {
-        const char *dot = memchr(name, '.', (size_t)(end - name));
-        const char *stop = dot ? dot : end;
-        if (pct_decode(name, (size_t)(stop - name), &x->scratch) < 0)
-            return -1;
-        const char *key = x->scratch.data;
-        size_t n = x->scratch.len;
+    struct jspan_path_iter it;
+    const char *comp;
+    size_t n;
+    jspan_path_begin(&it, name, len);
+    while (jspan_path_next(&it, &comp, &n)) {
         struct jspan next;
-        int r = memchr(key, '.', n) ? jspan_member(&cur, key, n, NULL, &next)
-                                    : jspan_path(&cur, key, n, &next);
+        /* Unlike jspan_walk, jspan_step would find an empty key; the parser
+         * lets no component be empty, so the decoded key never is. */
+        if (pct_decode(comp, n, &x->scratch) < 0)
+            return -1;
+        int r = jspan_step(&cur, x->scratch.data, x->scratch.len, &next);
         if (r != 1)
             return r;
         cur = next;
-        if (!dot)
-            break;
-        name = dot + 1;
     }
     *val = cur;
     return 1;

@@ -250,6 +250,10 @@ bad_template() {
     fails_without_request '{"l":["a",".."]}' '/files{/l*}' bad_request
 }
 
+@test "a literal ' in a template is allowed and sent as written" {
+    expands_to '{"id":"1"}' "/o'brien/{id}?q='x'" "/o'brien/1?q='x'"
+}
+
 @test "a template's own literal .. segment is allowed and sent as written" {
     expands_to '{"id":"1"}' '/a/../users/{id}' '/a/../users/1'
 }

@@ -210,6 +210,171 @@ static void test_paths(struct buf *b)
            "path: malformed object");
 }
 
+/* The components of path as "[c1][c2]...", checking it.more drops exactly
+ * after the last one and that the iterator then stays done. */
+static const char *components(struct buf *b, const char *path)
+{
+    size_t pn = strlen(path), n, count = 0, dots = 0;
+    char *pp = heap_copy(path, pn);
+    struct jspan_path_iter it;
+    const char *comp;
+    for (size_t i = 0; i < pn; i++)
+        dots += path[i] == '.';
+    buf_reset(b);
+    jspan_path_begin(&it, pp, pn);
+    while (jspan_path_next(&it, &comp, &n)) {
+        count++;
+        buf_printf(b, "[%.*s]", (int)n, comp);
+        if (it.more != (count <= dots))
+            buf_puts(b, "(more wrong)");
+    }
+    if (jspan_path_next(&it, &comp, &n) != 0)
+        buf_puts(b, "(not done)");
+    free(pp);
+    return b->data;
+}
+
+static void test_path_components(struct buf *b)
+{
+    is_str(components(b, "user.id"), "[user][id]", "components: user.id");
+    is_str(components(b, "a"), "[a]", "components: one");
+    is_str(components(b, "items.0.sku"), "[items][0][sku]", "components: three");
+    is_str(components(b, ""), "[]", "components: an empty path is one empty component");
+    is_str(components(b, "a."), "[a][]", "components: trailing dot");
+    is_str(components(b, ".a"), "[][a]", "components: leading dot");
+    is_str(components(b, "a..b"), "[a][][b]", "components: doubled dot");
+    is_str(components(b, "."), "[][]", "components: a lone dot");
+    is_str(components(b, "a%2Eb.c"), "[a%2Eb][c]", "components: nothing decoded");
+
+    struct jspan_path_iter it;
+    const char *comp = "x";
+    size_t n = 9;
+    jspan_path_begin(&it, "x", 0);
+    ok(jspan_path_next(&it, &comp, &n) == 1 && n == 0 && !it.more &&
+           jspan_path_next(&it, &comp, &n) == 0,
+       "components: n of 0 is one empty component, whatever follows");
+    const char *text = "a.b.c";
+    jspan_path_begin(&it, text, 3);
+    ok(jspan_path_next(&it, &comp, &n) == 1 && n == 1 && it.more &&
+           jspan_path_next(&it, &comp, &n) == 1 && n == 1 && comp == text + 2 && !it.more,
+       "components: n bounds the path (\"a.b\" of \"a.b.c\")");
+}
+
+/* One step from json (typed by its first byte), as path_text reports it. */
+static const char *step_text(struct buf *b, const char *json, const char *comp)
+{
+    size_t n = strlen(json), cn = strlen(comp);
+    char *p = heap_copy(json, n), *cp = heap_copy(comp, cn);
+    enum jtype type = p[0] == '{' ? J_OBJECT : p[0] == '[' ? J_ARRAY : J_NUMBER;
+    struct jspan cur = {p, n, type}, v;
+    int r = jspan_step(&cur, cp, cn, &v);
+    buf_reset(b);
+    if (r == 1)
+        buf_append(b, v.p, v.n);
+    else
+        buf_puts(b, r == 0 ? "(absent)" : "(malformed)");
+    free(p);
+    free(cp);
+    return b->data;
+}
+
+static void test_step(struct buf *b)
+{
+    is_str(step_text(b, "{\"a\":1,\"a.b\":2}", "a"), "1", "step: member");
+    is_str(step_text(b, "{\"a\":1,\"a.b\":2}", "a.b"), "2", "step: a dotted name is one key");
+    is_str(step_text(b, "{\"a\":1,\"a\":3}", "a"), "3", "step: last duplicate");
+    is_str(step_text(b, "{\"0\":\"z\"}", "0"), "\"z\"", "step: digits on an object name a key");
+    is_str(step_text(b, "{\"\":5}", ""), "5", "step: an empty name is a key like any other");
+    is_str(step_text(b, "[7,[8]]", "1"), "[8]", "step: index");
+    is_str(step_text(b, "[7]", "1"), "(absent)", "step: index out of range");
+    is_str(step_text(b, "[7]", "a"), "(absent)", "step: name on an array");
+    is_str(step_text(b, "[7]", "0.0"), "(absent)", "step: a dotted index is not an index");
+    is_str(step_text(b, "[7]", ""), "(absent)", "step: an empty index is not an index");
+    is_str(step_text(b, "5", "a"), "(absent)", "step: on a number");
+    is_str(step_text(b, "{\"a\":}", "a"), "(malformed)", "step: malformed object");
+    is_str(step_text(b, "[1 2]", "1"), "(malformed)", "step: malformed array");
+}
+
+/* jspan_walk over json as "r=R value=V rest=REST". */
+static const char *walk_text(struct buf *b, const char *json, const char *path,
+                             enum jspan_walk_mode mode)
+{
+    size_t n = strlen(json), pn = strlen(path);
+    char *p = heap_copy(json, n), *pp = heap_copy(path, pn);
+    struct jspan root = {p, n, J_OBJECT};
+    struct jspan_reach reach;
+    int r = jspan_walk(&root, pp, pn, mode, &reach);
+    buf_reset(b);
+    if (r < 0)
+        buf_puts(b, "(malformed)");
+    else if (reach.rest + reach.rest_n != pp + pn || (r == 1 && reach.rest_n != 0))
+        buf_puts(b, "(rest wrong)");
+    else
+        buf_printf(b, "r=%d value=%.*s rest=%.*s", r, (int)reach.value.n, reach.value.p,
+                   (int)reach.rest_n, reach.rest);
+    free(p);
+    free(pp);
+    return b->data;
+}
+
+#define WALK_DOC "{\"a\":{\"b\":{\"c\":1}},\"l\":[{\"x\":2}],\"n\":null,\"e\":{},\"\":{\"k\":3}}"
+
+static void test_walk(struct buf *b)
+{
+    const char *doc = WALK_DOC;
+    enum jspan_walk_mode ix = JSPAN_WALK_INDEX, obj = JSPAN_WALK_OBJECTS;
+    is_str(walk_text(b, doc, "a.b.c", ix), "r=1 value=1 rest=", "walk: the whole path");
+    is_str(walk_text(b, doc, "a.b", obj), "r=1 value={\"c\":1} rest=", "walk: objects, whole");
+    is_str(walk_text(b, doc, "a.b.z.w", obj), "r=0 value={\"c\":1} rest=z.w",
+           "walk: stops at the object missing the member, rest from there");
+    is_str(walk_text(b, doc, "q.r", obj), "r=0 value=" WALK_DOC " rest=q.r",
+           "walk: the root when the first component is missing");
+    is_str(walk_text(b, doc, "a.b.c.d", obj), "r=0 value=1 rest=d",
+           "walk: stops at a number (blocked)");
+    is_str(walk_text(b, doc, "n.x", obj), "r=0 value=null rest=x", "walk: stops at null");
+    is_str(walk_text(b, doc, "l.0.x", ix), "r=1 value=2 rest=", "walk: index mode enters arrays");
+    is_str(walk_text(b, doc, "l.0.x", obj), "r=0 value=[{\"x\":2}] rest=0.x",
+           "walk: objects mode stops at an array");
+    is_str(walk_text(b, doc, "e.k", obj), "r=0 value={} rest=k", "walk: into an empty object");
+    is_str(walk_text(b, doc, "a..b", ix), "r=0 value={\"b\":{\"c\":1}} rest=.b",
+           "walk: an empty component is never found");
+    is_str(walk_text(b, doc, ".k", obj), "r=0 value=" WALK_DOC " rest=.k",
+           "walk: not even an empty key");
+    is_str(walk_text(b, doc, "", ix),
+           "r=0 value=" WALK_DOC " rest=", "walk: an empty path is not found");
+    is_str(walk_text(b, doc, "a.", obj),
+           "r=0 value={\"b\":{\"c\":1}} rest=", "walk: a trailing dot is not found");
+    is_str(walk_text(b, "{\"a\":1,\"b\":}", "a", obj), "(malformed)", "walk: malformed");
+    is_str(walk_text(b, "{\"a\":{\"b\":1,}}", "a.c", obj), "(malformed)",
+           "walk: malformed below the root");
+}
+
+static void test_utf8_valid(void)
+{
+    static const struct {
+        const char *s;
+        int valid;
+    } cases[] = {
+        {"", 1},
+        {"plain ASCII", 1},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 1},
+        {"\xf4\x8f\xbf\xbf", 1},
+        {"a\xff", 0},
+        {"\xc0\x80", 0},
+        {"\xed\xa0\x80", 0},
+        {"\xf4\x90\x80\x80", 0},
+        {"ok\xe2\x82", 0},
+        {"\x80", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t n = strlen(cases[i].s);
+        char *p = heap_copy(cases[i].s, n);
+        ok(jspan_utf8_valid(p, n) == cases[i].valid, "utf8_valid: case %zu is %s", i,
+           cases[i].valid ? "valid" : "invalid");
+        free(p);
+    }
+}
+
 /* The decoded string, or "(malformed)" if decode failed and left out as it was. */
 static const char *decode_text(struct buf *b, const char *json)
 {
@@ -371,6 +536,10 @@ int main(void)
     test_iteration();
     test_members(&b);
     test_paths(&b);
+    test_path_components(&b);
+    test_step(&b);
+    test_walk(&b);
+    test_utf8_valid();
     test_decode(&b);
     test_minify(&b);
     test_quote(&b);

@@ -105,6 +105,72 @@ static void test_blocked(struct buf *b)
     is_str(set(b, "{\"x\":{},\"x\":5}", "x.y", "1"), "BLOCKED", "blocked: last duplicate decides");
 }
 
+/* splice_blocked on heap copies of rec and path. */
+static int blocked(const char *rec, const char *path)
+{
+    size_t n = strlen(rec), pn = strlen(path);
+    char *r = heap_copy(rec, n), *p = heap_copy(path, pn);
+    int res = splice_blocked(r, n, p, pn);
+    free(r);
+    free(p);
+    return res;
+}
+
+static void test_splice_blocked(struct buf *b)
+{
+    ok(blocked("{\"x\":1}", "x.y") == 1, "splice_blocked: intermediate number");
+    ok(blocked("{\"x\":[{}]}", "x.0") == 1, "splice_blocked: an array, even with an index");
+    ok(blocked("{\"x\":null}", "x.y") == 1, "splice_blocked: intermediate null");
+    ok(blocked("{\"x\":{\"y\":\"s\"}}", "x.y.z") == 1, "splice_blocked: deeper");
+    ok(blocked("{\"x\":{},\"x\":5}", "x.y") == 1, "splice_blocked: last duplicate decides");
+    ok(blocked("{\"x\":5,\"x\":{}}", "x.y") == 0, "splice_blocked: last duplicate an object");
+    ok(blocked("{\"x\":1}", "x") == 0, "splice_blocked: the last member is replaced, any type");
+    ok(blocked("{\"x\":{\"y\":1}}", "x.y") == 0, "splice_blocked: existing leaf");
+    ok(blocked("{}", "x.y.z") == 0, "splice_blocked: nothing on the way exists");
+    ok(blocked("{\"x\":{}}", "x.y.z") == 0, "splice_blocked: runs out inside an object");
+    ok(blocked(" {\"x\":1} \n", "y.z") == 0, "splice_blocked: whitespace around the record");
+    ok(blocked("[1]", "a") == -1, "splice_blocked: an array record is malformed");
+    ok(blocked("{\"a\":}", "a.b") == -1, "splice_blocked: malformed record");
+    ok(blocked("{}", "a..b") == -1, "splice_blocked: invalid path");
+    ok(blocked("{}", "") == -1, "splice_blocked: empty path");
+
+    /* splice_blocked says 1 exactly when splice_set says SPLICE_BLOCKED. */
+    static const char *const recs[] = {"{\"a\":{\"b\":[1]},\"c\":2,\"d\":{\"e\":null}}", "{}",
+                                       "{\"a\":\"s\",\"a\":{\"b\":{}}}"};
+    static const char *const paths[] = {"a", "a.b", "a.b.c", "c.d", "d.e.f", "d.x.y", "z.a"};
+    size_t disagree = 0;
+    for (size_t i = 0; i < sizeof recs / sizeof *recs; i++) {
+        for (size_t j = 0; j < sizeof paths / sizeof *paths; j++) {
+            int is_blocked = strcmp(set(b, recs[i], paths[j], "1"), "BLOCKED") == 0;
+            disagree += blocked(recs[i], paths[j]) != is_blocked;
+        }
+    }
+    ok(disagree == 0, "splice_blocked agrees with splice_set (%zu disagree)", disagree);
+}
+
+static int path_valid(const char *path)
+{
+    size_t n = strlen(path);
+    char *p = heap_copy(path, n);
+    int v = splice_path_valid(p, n);
+    free(p);
+    return v;
+}
+
+static void test_path_valid(void)
+{
+    ok(path_valid("a") == 1, "path_valid: one component");
+    ok(path_valid("result.geo.city") == 1, "path_valid: dotted");
+    ok(path_valid("we ird.\xc3\xa9.0") == 1, "path_valid: any bytes but dots");
+    ok(path_valid("") == 0, "path_valid: empty");
+    ok(path_valid(".") == 0, "path_valid: a lone dot");
+    ok(path_valid(".a") == 0, "path_valid: leading dot");
+    ok(path_valid("a.") == 0, "path_valid: trailing dot");
+    ok(path_valid("a..b") == 0, "path_valid: doubled dot");
+    ok(path_valid("a.b..") == 0, "path_valid: doubled trailing dot");
+    ok(splice_path_valid("a.b", 2) == 0, "path_valid: only path[0..n) counts (\"a.\")");
+}
+
 static void test_quoting(struct buf *b)
 {
     is_str(set(b, "{}", "we\"ird", "1"), "{\"we\\\"ird\":1}", "quoting: a quote in the name");
@@ -161,6 +227,8 @@ int main(void)
     test_replace(&b);
     test_nested(&b);
     test_blocked(&b);
+    test_splice_blocked(&b);
+    test_path_valid();
     test_quoting(&b);
     test_malformed(&b);
     test_nomem();

@@ -359,6 +359,11 @@ static void test_paths_and_values(void)
     check("{k%2Dx}", rec, 0, "as-written");
     check("{a%2Eb}", rec, 0, "dotted%20key");
     check("{?user%2Did}", rec, 0, "?user%2Did=u7");
+    const char *nested = "{\"a-b\":[{\"c\":\"x\"}],\"a\":{\"b\":\"path\"},\"k\":{\"a.b\":\"key\"}}";
+    check("{a%2Db.0.c}", nested, 0, "x");
+    check("{k.a%2Eb}", nested, 0, "key");
+    check_fail(TMPL_URI, "{a%2Eb}", nested, 0, TMPL_MISSING, "missing field 'a%2Eb'");
+    check_fail(TMPL_URI, "{a%2Db.c}", nested, 0, TMPL_MISSING, "missing field 'a%2Db.c'");
     printf("# undefined values\n");
     check_fail(TMPL_URI, "/u/{user.email}", rec, 0, TMPL_MISSING, "missing field 'user.email'");
     check_fail(TMPL_URI, "{nulls}", rec, 0, TMPL_MISSING, "missing field 'nulls'");
@@ -394,6 +399,18 @@ static void test_prefix(void)
     check("{raw:4}", rec, 0, "%C3%A9a%E2%80%A6%F0%9F%98%80");
     check("{raw:9999}", rec, 0, "%C3%A9a%E2%80%A6%F0%9F%98%80z");
     check("{n:3}", rec, 0, "123");
+    printf("# prefixes of bytes that are not UTF-8: each undecodable byte is a character,\n"
+           "# and stray continuation bytes stay with the character before them\n");
+    const char *bad = "{\"bad\":\"\xff\x80\x80"
+                      "a\",\"mix\":\"\xc3\xa9\x80"
+                      "b\",\"cut\":\"\xe2\x82"
+                      "c\"}";
+    check("{bad:1}", bad, 0, "%FF%80%80");
+    check("{bad:2}", bad, 0, "%FF%80%80a");
+    check("{mix:1}", bad, 0, "%C3%A9%80");
+    check("{mix:2}", bad, 0, "%C3%A9%80b");
+    check("{cut:1}", bad, 0, "%E2%82");
+    check("{cut:2}", bad, 0, "%E2%82c");
     check_fail(TMPL_URI, "{list:1}", rec, 0, TMPL_BAD_VALUE,
                "prefix modifier on 'list', whose value is a list");
     check_fail(TMPL_URI, "{?obj:2}", rec, 1, TMPL_BAD_VALUE,
@@ -412,6 +429,18 @@ static void test_encoding(void)
     check("caf\xc3\xa9/{r}", rec, 0, "caf%C3%A9/a%252Fb%25zz%254");
     check("a%20b/~x", rec, 0, "a%20b/~x");
     check("\xf3\xa1\x80\x80\xee\x80\x80", rec, 0, "%F3%A1%80%80%EE%80%80"); /* U+E1000 U+E000 */
+}
+
+static void test_apostrophe(void)
+{
+    printf("# ' in literals: the RFC 6570 test suite's examples, an RFC 3986 sub-delim\n");
+    check("'{var}'", rfc_vars, 0, "'value'");
+    check("'{count}'", rfc_vars, 0, "'one,two,three'");
+    check("/o'brien/{var}", rfc_vars, 0, "/o'brien/value");
+    check("{?var}&q='a''b'", rfc_vars, 0, "?var=value&q='a''b'");
+    check_mode(TMPL_RAW, "'{var}'", rfc_vars, 0, "'value'");
+    printf("# ' in a value is still encoded where the operator says so\n");
+    check("{q}/{+q}/{#q}", "{\"q\":\"it's\"}", 0, "it%27s/it's/#it's");
 }
 
 static void test_empty_members(void)
@@ -465,8 +494,8 @@ static void test_syntax_errors(void)
         snprintf(tpl, sizeof tpl, "{%cx}", *op);
         check_syntax(TMPL_URI, tpl, 1, "reserved operator");
     }
-    static const char *bad_literals[] = {"a b", "a\"b", "a'b", "a<b",  "a>b",    "a\\b",
-                                         "a^b", "a`b",  "a|b", "a\tb", "a\177b", "a%4"};
+    static const char *bad_literals[] = {"a b", "a\"b", "a<b",  "a>b",    "a\\b", "a^b",
+                                         "a`b", "a|b",  "a\tb", "a\177b", "a%4"};
     for (size_t i = 0; i < sizeof bad_literals / sizeof bad_literals[0]; i++)
         check_syntax(TMPL_URI, bad_literals[i], 1, "");
     check_syntax(TMPL_URI, "x/%zz", 2, "two hex digits");
@@ -551,6 +580,7 @@ int main(void)
     test_paths_and_values();
     test_prefix();
     test_encoding();
+    test_apostrophe();
     test_empty_members();
     test_syntax_errors();
     test_parse_api();
