@@ -4,20 +4,8 @@
 #include <string.h>
 
 #include "http.h"
-#include "jsonspan.h"
 #include "jsonvalid.h"
-
-/* Would a member at path run into a member on the way that is not an object? */
-static int into_blocked(const char *rec, size_t n, const char *path)
-{
-    struct jspan root, at;
-    if (jspan_value(rec, rec + n, &root) < 0)
-        return 1;
-    for (const char *dot = strchr(path, '.'); dot; dot = strchr(dot + 1, '.'))
-        if (jspan_path(&root, path, (size_t)(dot - path), &at) == 1 && at.type != J_OBJECT)
-            return 1;
-    return 0;
-}
+#include "splice.h"
 
 int check_record(const struct check_spec *c, const char *line, size_t n, struct request *req,
                  struct failure *f)
@@ -43,7 +31,7 @@ int check_record(const struct check_spec *c, const char *line, size_t n, struct 
     }
     const char *paths[2] = {c->into, c->error_into};
     for (int i = 0; i < 2; i++) {
-        if (into_blocked(line, n, paths[i])) {
+        if (splice_blocked(line, n, paths[i], strlen(paths[i])) != 0) {
             fail_set(f, FAIL_BAD_REQUEST,
                      "cannot add the %s at '%s': a member on the way is not an object",
                      i == 0 ? "result" : "error", paths[i]);
