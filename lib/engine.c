@@ -226,7 +226,7 @@ static int allocate(struct run *run)
     size_t n;
     const char *const *fixed = request_spec_static_headers(run->spec, &n);
     struct http_config cfg = {
-        .slots = o->capacity,
+        .transfers = o->capacity,
         .max_connections = nofile == FDLIMIT_NONE ? 0 : connections,
         .method = o->method,
         .connect_timeout_ms = o->connect_timeout_ms,

@@ -62,8 +62,9 @@ static void start_attempt(struct run *run, struct record *r)
     size_t n;
     const char *const *fixed = request_spec_static_headers(run->spec, &n);
     const char *const *headers = fixed ? NULL : r->req.headers;
-    if (record_start(r) < 0 || http_start(run->http, slot_of(run, r), r->req.url.data, headers,
-                                          r->req.nheaders, budget) < 0) {
+    if (record_start(r) < 0 ||
+        (r->transfer = http_start(run->http, slot_of(run, r), r->req.url.data, headers,
+                                  r->req.nheaders, budget)) < 0) {
         say(run->o, "%s:%lu: out of memory starting a request", r->input, r->lineno);
         run_stop(run, ENRICH_ABORTED);
         return;
@@ -124,15 +125,20 @@ static void say_attempt(struct run *run, const struct record *r, long status, do
 
 void flow_result(struct run *run, const struct http_result *res)
 {
-    struct record *r = &run->records[res->slot];
-    if (r->state != REC_IN_FLIGHT)
-        return; /* ended meanwhile (its deadline's timer) */
+    struct record *r = &run->records[res->owner];
+    if (r->state != REC_IN_FLIGHT || r->transfer != (long)res->transfer) {
+        http_release(run->http, res->transfer); /* its record ended meanwhile */
+        return;
+    }
     if (outcome_classify(&run->outcome, res, r->attempt_bound, &r->fail)) {
         struct render_body body = {res->body->data, res->body->len, res->content_type, res->status};
         r->emit = render_response(&run->render, r, &body, &run->scratch, &r->out, &r->fail);
     }
     if (run->o->verbose)
         say_attempt(run, r, res->status, res->ms);
+    /* What the record needs of the response is in r->out now. */
+    http_release(run->http, res->transfer);
+    r->transfer = -1;
     /* Retries will decide here, from r->fail and r->attempts, whether to wait
      * and start another attempt instead of finishing the record. */
     finish(run, r);
@@ -142,7 +148,8 @@ void flow_deadline(struct run *run, size_t slot)
 {
     struct record *r = &run->records[slot];
     if (r->state == REC_IN_FLIGHT) {
-        http_cancel(run->http, slot);
+        http_cancel(run->http, (size_t)r->transfer);
+        r->transfer = -1;
         fail_set(&r->fail, FAIL_TIMEOUT, "record deadline of %ld ms exceeded", run->o->timeout_ms);
         if (run->o->verbose)
             say_attempt(run, r, 0, (double)(run_now() - r->attempt_started_ms));
@@ -182,7 +189,8 @@ void flow_abort_in_flight(struct run *run)
         struct record *r = held[i];
         if (r->state != REC_IN_FLIGHT)
             continue;
-        http_cancel(run->http, slot_of(run, r));
+        http_cancel(run->http, (size_t)r->transfer);
+        r->transfer = -1;
         fail_set(&r->fail, FAIL_TIMEOUT, "interrupted while in flight");
         say(run->o, "%s:%lu: interrupted: aborted by a second signal while in flight", r->input,
             r->lineno);

@@ -1,5 +1,6 @@
 /* The HTTP engine; see http.h. Easy handles are created lazily, one per
- * slot, and reused, so a long run allocates them at most capacity times. */
+ * transfer of the pool, and reused, so a long run allocates them at most
+ * `transfers` times. Free transfers are a stack of ids. */
 #include "http.h"
 
 #include <curl/curl.h>
@@ -9,15 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+enum transfer_state { T_FREE, T_ACTIVE, T_DONE };
 
 struct transfer {
+    enum transfer_state state;
+    size_t owner;
     CURL *easy;
     struct curl_slist *headers; /* this request's own list; freed after removal */
     struct buf body;
     char content_type[256]; /* copied: libcurl's copy dies when the handle is reused */
+    char retry_after[64];   /* the Retry-After value, or "" */
     char errbuf[CURL_ERROR_SIZE];
+    char message[CURL_ERROR_SIZE + 64];
     long timeout_ms; /* this attempt's budget */
-    int active;
     int too_large;
     int in_head;      /* the response's head has not ended yet */
     int socket_errno; /* why socket() failed, or 0 */
@@ -28,8 +35,9 @@ struct http {
     struct http_config cfg;
     struct curl_slist *common_headers;
     struct transfer *transfers;
+    size_t *free_ids; /* a stack of the free transfers' ids */
+    size_t nfree;
     size_t in_flight;
-    char message[CURL_ERROR_SIZE + 64];
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *userdata)
@@ -43,17 +51,39 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
     return len;
 }
 
-/* Only to know whether a failure came while the head was arriving. */
+/* If line is the header `name` (case-insensitive), its value, trimmed, in
+ * out (cut to n - 1 bytes). Returns 1 if it was, else 0. */
+static int header_value(const char *line, size_t len, const char *name, char *out, size_t n)
+{
+    size_t k = strlen(name);
+    if (len <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
+        return 0;
+    const char *v = line + k + 1, *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    size_t vn = (size_t)(end - v) < n - 1 ? (size_t)(end - v) : n - 1;
+    memcpy(out, v, vn);
+    out[vn] = '\0';
+    return 1;
+}
+
+/* Whether a failure came while the head was arriving, and the headers a
+ * caller may need (each head, after a 1xx or a redirect, starts afresh). */
 static size_t on_header(char *p, size_t size, size_t n, void *userdata)
 {
     struct transfer *t = userdata;
     size_t len = size * n;
-    /* A status line opens a head (a 1xx or a redirect brings more than one);
-     * the blank line ends it. */
-    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
+    /* A status line opens a head; the blank line ends it. */
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
         t->in_head = 1;
-    else if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n'))
+        t->retry_after[0] = '\0';
+    } else if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n')) {
         t->in_head = 0;
+    } else {
+        header_value(p, len, "Retry-After", t->retry_after, sizeof(t->retry_after));
+    }
     return len;
 }
 
@@ -93,10 +123,14 @@ struct http *http_new(const struct http_config *cfg)
     if (!h)
         goto fail;
     h->cfg = *cfg;
-    h->transfers = calloc(cfg->slots, sizeof(*h->transfers));
+    h->transfers = calloc(cfg->transfers, sizeof(*h->transfers));
+    h->free_ids = calloc(cfg->transfers, sizeof(*h->free_ids));
     h->multi = curl_multi_init();
-    if (!h->transfers || !h->multi)
+    if (!h->transfers || !h->free_ids || !h->multi)
         goto fail;
+    /* Pushed in reverse, so transfer 0 is taken first. */
+    for (size_t i = cfg->transfers; i-- > 0;)
+        h->free_ids[h->nfree++] = i;
     /* Past the bound, libcurl keeps a transfer pending until a connection is
      * free (closing an idle one if need be) instead of failing it. */
     long max = cfg->max_connections > LONG_MAX ? LONG_MAX : (long)cfg->max_connections;
@@ -108,8 +142,10 @@ struct http *http_new(const struct http_config *cfg)
         goto fail;
     return h;
 fail:
-    http_free(h);
-    curl_global_cleanup();
+    if (h)
+        http_free(h); /* which ends libcurl's global use too */
+    else
+        curl_global_cleanup();
     return NULL;
 }
 
@@ -117,11 +153,11 @@ void http_free(struct http *h)
 {
     if (!h)
         return;
-    for (size_t i = 0; h->transfers && i < h->cfg.slots; i++) {
+    for (size_t i = 0; h->transfers && i < h->cfg.transfers; i++) {
         struct transfer *t = &h->transfers[i];
         if (!t->easy)
             continue; /* never used, never touched */
-        if (t->active)
+        if (t->state == T_ACTIVE)
             curl_multi_remove_handle(h->multi, t->easy);
         curl_easy_cleanup(t->easy);
         curl_slist_free_all(t->headers);
@@ -131,6 +167,7 @@ void http_free(struct http *h)
         curl_multi_cleanup(h->multi);
     curl_slist_free_all(h->common_headers);
     free(h->transfers);
+    free(h->free_ids);
     free(h);
     curl_global_cleanup();
 }
@@ -182,12 +219,19 @@ static CURL *easy_new(struct http *h, struct transfer *t)
     return e;
 }
 
-int http_start(struct http *h, size_t slot, const char *url, const char *const *headers,
-               size_t nheaders, long timeout_ms)
+/* The transfer is free again (after a removal from the multi handle). */
+static void give_back(struct http *h, struct transfer *t)
 {
-    struct transfer *t = &h->transfers[slot];
+    t->state = T_FREE;
+    h->free_ids[h->nfree++] = (size_t)(t - h->transfers);
+}
+
+/* Set up t for one attempt. Returns 0, or -1 (out of memory). */
+static int prepare(struct http *h, struct transfer *t, const char *url, const char *const *headers,
+                   size_t nheaders, long timeout_ms)
+{
     if (!t->easy) {
-        /* Slots are set up on first use: a large --capacity costs little
+        /* Transfers are set up on first use: a large --capacity costs little
          * until it is used. */
         if (!(t->easy = easy_new(h, t)))
             return -1;
@@ -198,6 +242,8 @@ int http_start(struct http *h, size_t slot, const char *url, const char *const *
     t->in_head = 1;
     t->socket_errno = 0;
     t->errbuf[0] = '\0';
+    t->retry_after[0] = '\0';
+    t->content_type[0] = '\0';
     t->timeout_ms = timeout_ms;
     curl_slist_free_all(t->headers);
     t->headers = NULL;
@@ -214,21 +260,42 @@ int http_start(struct http *h, size_t slot, const char *url, const char *const *
             CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_PRIVATE, (void *)t) != CURLE_OK)
         return -1;
-    if (curl_multi_add_handle(h->multi, t->easy) != CURLM_OK)
-        return -1;
-    t->active = 1;
-    h->in_flight++;
     return 0;
 }
 
-void http_cancel(struct http *h, size_t slot)
+long http_start(struct http *h, size_t owner, const char *url, const char *const *headers,
+                size_t nheaders, long timeout_ms)
 {
-    struct transfer *t = &h->transfers[slot];
-    if (!t->active)
+    if (h->nfree == 0)
+        return -1;
+    struct transfer *t = &h->transfers[h->free_ids[h->nfree - 1]];
+    if (prepare(h, t, url, headers, nheaders, timeout_ms) < 0 ||
+        curl_multi_add_handle(h->multi, t->easy) != CURLM_OK)
+        return -1;
+    h->nfree--;
+    t->state = T_ACTIVE;
+    t->owner = owner;
+    h->in_flight++;
+    return (long)(t - h->transfers);
+}
+
+void http_cancel(struct http *h, size_t transfer)
+{
+    if (transfer >= h->cfg.transfers)
         return;
-    curl_multi_remove_handle(h->multi, t->easy);
-    t->active = 0;
-    h->in_flight--;
+    struct transfer *t = &h->transfers[transfer];
+    if (t->state == T_ACTIVE) {
+        curl_multi_remove_handle(h->multi, t->easy);
+        h->in_flight--;
+    }
+    if (t->state != T_FREE)
+        give_back(h, t);
+}
+
+void http_release(struct http *h, size_t transfer)
+{
+    if (transfer < h->cfg.transfers && h->transfers[transfer].state == T_DONE)
+        give_back(h, &h->transfers[transfer]);
 }
 
 size_t http_in_flight(const struct http *h)
@@ -274,7 +341,8 @@ static enum http_outcome classify(const struct http *h, CURLcode rc, struct tran
     switch (rc) {
     case CURLE_OK: return HTTP_DONE;
     case CURLE_OPERATION_TIMEDOUT:
-        curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+        if (curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &connect_us) != CURLE_OK)
+            connect_us = 0;
         /* libcurl words both the same way while connecting; the connect
          * timeout fired if it was the tighter of the two budgets. */
         if (connect_us == 0 && h->cfg.connect_timeout_ms > 0 &&
@@ -291,11 +359,62 @@ static enum http_outcome classify(const struct http *h, CURLcode rc, struct tran
         /* Broken before any response: the connection failed. Broken after
          * a status line: the response is what went wrong. */
         long status = 0;
-        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+            status = 0;
         return status > 0 ? HTTP_BAD_RESPONSE : HTTP_CONNECT;
     }
     default: return HTTP_BAD_RESPONSE;
     }
+}
+
+/* The one-line words for how t ended with rc. */
+static void describe(const struct http *h, struct transfer *t, CURLcode rc, enum http_outcome o)
+{
+    char *m = t->message;
+    size_t n = sizeof(t->message);
+    if (o == HTTP_NO_DESCRIPTORS)
+        snprintf(m, n, "out of file descriptors: no socket for a connection (%s)",
+                 strerror(t->socket_errno));
+    else if (t->too_large)
+        snprintf(m, n, "response body over %zu bytes", h->cfg.max_body);
+    else if (rc == CURLE_OUT_OF_MEMORY && t->in_head)
+        /* libcurl 7.88 says only "Out of memory" when one header line
+         * reaches its CURL_MAX_HTTP_HEADER. */
+        snprintf(m, n,
+                 "response header too large: a header line reached libcurl's limit of %d bytes",
+                 CURL_MAX_HTTP_HEADER);
+    else if (rc == CURLE_FILESIZE_EXCEEDED)
+        snprintf(m, n, "response body over %zu bytes (said by its Content-Length)",
+                 h->cfg.max_body);
+    else
+        snprintf(m, n, "%s", t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+}
+
+/* Fill res for t, which ended with rc. */
+static void result_of(const struct http *h, struct transfer *t, CURLcode rc,
+                      struct http_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    res->owner = t->owner;
+    res->transfer = (size_t)(t - h->transfers);
+    res->outcome = classify(h, rc, t);
+    res->too_large = t->too_large || rc == CURLE_FILESIZE_EXCEEDED;
+    if (curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &res->status) != CURLE_OK)
+        res->status = 0;
+    curl_off_t us = 0;
+    if (curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &us) != CURLE_OK)
+        us = 0;
+    res->ms = (double)us / 1000.0;
+    describe(h, t, rc, res->outcome);
+    res->message = t->message;
+    res->body = &t->body;
+    char *type = NULL;
+    if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &type) != CURLE_OK)
+        type = NULL;
+    if (type)
+        snprintf(t->content_type, sizeof(t->content_type), "%s", type);
+    res->content_type = type ? t->content_type : NULL;
+    res->retry_after = t->retry_after[0] ? t->retry_after : NULL;
 }
 
 int http_next_done(struct http *h, struct http_result *res)
@@ -308,45 +427,16 @@ int http_next_done(struct http *h, struct http_result *res)
         /* The message dies with the removal below: copy what we need first. */
         CURL *easy = msg->easy_handle;
         CURLcode rc = msg->data.result;
-        struct transfer *t = NULL;
-        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
-        memset(res, 0, sizeof(*res));
-        res->slot = (size_t)(t - h->transfers);
-        res->outcome = classify(h, rc, t);
-        res->too_large = t->too_large || rc == CURLE_FILESIZE_EXCEEDED;
-        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &res->status);
-        curl_off_t us = 0;
-        curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &us);
-        res->ms = (double)us / 1000.0;
-        if (res->outcome == HTTP_NO_DESCRIPTORS)
-            snprintf(h->message, sizeof(h->message),
-                     "out of file descriptors: no socket for a connection (%s)",
-                     strerror(t->socket_errno));
-        else if (t->too_large)
-            snprintf(h->message, sizeof(h->message), "response body over %zu bytes",
-                     h->cfg.max_body);
-        else if (rc == CURLE_OUT_OF_MEMORY && t->in_head)
-            /* libcurl 7.88 says only "Out of memory" when one header line
-             * reaches its CURL_MAX_HTTP_HEADER. */
-            snprintf(h->message, sizeof(h->message),
-                     "response header too large: a header line reached libcurl's limit of %d "
-                     "bytes",
-                     CURL_MAX_HTTP_HEADER);
-        else if (rc == CURLE_FILESIZE_EXCEEDED)
-            snprintf(h->message, sizeof(h->message),
-                     "response body over %zu bytes (said by its Content-Length)", h->cfg.max_body);
-        else
-            snprintf(h->message, sizeof(h->message), "%s",
-                     t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
-        res->message = h->message;
-        res->body = &t->body;
-        char *type = NULL;
-        curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &type);
-        if (type)
-            snprintf(t->content_type, sizeof(t->content_type), "%s", type);
-        res->content_type = type ? t->content_type : NULL;
+        char *priv = NULL;
+        if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK || !priv) {
+            /* Not one of ours (cannot happen): drop it rather than guess. */
+            curl_multi_remove_handle(h->multi, easy);
+            continue;
+        }
+        struct transfer *t = (struct transfer *)(void *)priv;
+        result_of(h, t, rc, res);
         curl_multi_remove_handle(h->multi, easy);
-        t->active = 0;
+        t->state = T_DONE;
         h->in_flight--;
         return 1;
     }

@@ -1,6 +1,14 @@
-/* The HTTP engine: one curl multi handle, one reusable easy handle per
- * record slot, keep-alive connections shared by all of them. Everything
- * libcurl-specific stays behind this interface. */
+/* The HTTP engine: one curl multi handle, a pool of transfers (each a
+ * reusable easy handle with its response), keep-alive connections shared by
+ * all of them. Everything libcurl-specific stays behind this interface.
+ *
+ * A transfer is one attempt: http_start takes a free one for an owner (an
+ * opaque number: a record's slot today, any other caller's key tomorrow) and
+ * returns its id. When it ends, http_next_done hands back the owner, the
+ * status, the response's body and headers; they stay readable until the
+ * caller gives the transfer back with http_release, so a response can live
+ * longer than the attempt that fetched it. http_cancel ends a transfer early
+ * and gives it back at once. */
 #ifndef ENRICH_HTTP_H
 #define ENRICH_HTTP_H
 
@@ -11,7 +19,7 @@
 struct http; /* opaque */
 
 struct http_config {
-    size_t slots;            /* at most this many transfers at once */
+    size_t transfers;        /* at most this many at once (started and not released) */
     size_t max_connections;  /* 0: no bound; else transfers past it wait for a connection */
     const char *method;      /* NULL or "GET": GET */
     long connect_timeout_ms; /* 0: libcurl's default */
@@ -22,7 +30,7 @@ struct http_config {
     const char *user_agent;
 };
 
-/* How a transfer ended. Strings are valid until the next http_ call. */
+/* How a transfer ended. */
 enum http_outcome {
     HTTP_DONE,            /* a complete response arrived (any status) */
     HTTP_CONNECT,         /* no connection, or it broke before a response */
@@ -32,8 +40,11 @@ enum http_outcome {
     HTTP_NO_DESCRIPTORS   /* no connection: the process is out of file descriptors */
 };
 
+/* What http_next_done hands back. Everything it points to belongs to the
+ * transfer and is valid until http_release(transfer). */
 struct http_result {
-    size_t slot;
+    size_t owner;    /* as given to http_start */
+    size_t transfer; /* give it back with http_release once read */
     enum http_outcome outcome;
     long status;         /* 0 when no response */
     double ms;           /* the attempt's duration */
@@ -42,8 +53,10 @@ struct http_result {
     const struct buf *body;
     /* The Content-Type header's value (the last response's, after
      * redirects), or NULL without one; cut at 255 bytes, which keeps every
-     * media type whole (RFC 6838 allows 127 + 1 + 127). Lives as body does. */
+     * media type whole (RFC 6838 allows 127 + 1 + 127). */
     const char *content_type;
+    /* The last response's Retry-After header value, trimmed, or NULL. */
+    const char *retry_after;
 };
 
 /* libcurl's version string, for --version. */
@@ -56,21 +69,25 @@ int http_url_check(const char *url, char *why, size_t n);
 struct http *http_new(const struct http_config *cfg);
 void http_free(struct http *h);
 
-/* Start a transfer for slot. headers: this request's own header lines, or
+/* Start a transfer for owner. headers: this request's own header lines, or
  * NULL for the configured ones (copied: the caller may free them at once).
- * timeout_ms bounds the attempt. Returns 0, or -1 (out of memory). */
-int http_start(struct http *h, size_t slot, const char *url, const char *const *headers,
-               size_t nheaders, long timeout_ms);
-/* Abort slot's transfer, if any. */
-void http_cancel(struct http *h, size_t slot);
+ * timeout_ms bounds the attempt. Returns the transfer's id, or -1 (out of
+ * memory, or every transfer is taken). */
+long http_start(struct http *h, size_t owner, const char *url, const char *const *headers,
+                size_t nheaders, long timeout_ms);
+/* End a transfer that has not finished, or give back one that has: either
+ * way it is free again, and no result will come for it. */
+void http_cancel(struct http *h, size_t transfer);
+/* Give back a finished transfer whose result was read. */
+void http_release(struct http *h, size_t transfer);
+/* Transfers started and not yet finished. */
 size_t http_in_flight(const struct http *h);
 
 /* Wait up to timeout_ms for network activity or for one of fds to be
  * readable (revents filled as by poll(2), POLLHUP included); then let
  * libcurl do its work. Returns 0, -1 on a libcurl error. */
 int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int timeout_ms);
-/* Collect one finished transfer. Returns 1 with *res filled, 0 if none. The
- * slot's body and content type stay readable until its next http_start. */
+/* Collect one finished transfer. Returns 1 with *res filled, 0 if none. */
 int http_next_done(struct http *h, struct http_result *res);
 
 #endif

@@ -61,6 +61,7 @@ int record_admit(struct record *r, const struct record_origin *from, const char 
     r->seq = from->seq;
     r->deadline_ms = from->deadline_ms;
     r->attempts = 0;
+    r->transfer = -1;
     r->emit = 0;
     r->to_errors = 0;
     r->copied = 0;

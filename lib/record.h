@@ -38,6 +38,7 @@ struct record {
     int attempts;                 /* requests started */
     long long attempt_started_ms; /* when the last one started */
     int attempt_bound;            /* its own timeout, not the deadline, bounded it */
+    long transfer;                /* the HTTP transfer of the attempt in flight, or -1 */
     struct buf line;              /* the input line, verbatim */
     struct request req;
     struct buf out; /* the output line, when emit */
