@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "retry.h"
 #include "splice.h"
 
 enum {
@@ -25,6 +26,16 @@ enum {
     OPT_ALLOW_MISSING,
     OPT_DRY_RUN,
     OPT_LINE_BUFFERED,
+    OPT_BACKOFF,
+    OPT_RETRY_DELAY,
+    OPT_RETRY_MAX_DELAY,
+    OPT_RETRY_MULTIPLIER,
+    OPT_JITTER,
+    OPT_RETRY_ON,
+    OPT_RATE,
+    OPT_BURST,
+    OPT_WINDOW,
+    OPT_MAX_FAILURES,
     OPT_LIST_OPTIONS,
 };
 
@@ -56,6 +67,26 @@ static const struct cli_option table[] = {
     {"attempt-timeout", required_argument, OPT_ATTEMPT_TIMEOUT, "DUR", "deadline for one attempt"},
     {"connect-timeout", required_argument, OPT_CONNECT_TIMEOUT, "DUR",
      "deadline for connecting (fails as connect)"},
+    {"retry", required_argument, 'r', "N", "retries after a failed attempt, 0 to 1000 (default 0)"},
+    {"backoff", required_argument, OPT_BACKOFF, "fixed|exponential",
+     "how retry delays grow (default exponential)"},
+    {"retry-delay", required_argument, OPT_RETRY_DELAY, "DUR",
+     "delay before the first retry (default 100ms)"},
+    {"retry-max-delay", required_argument, OPT_RETRY_MAX_DELAY, "DUR",
+     "longest delay before a retry (default 10s)"},
+    {"retry-multiplier", required_argument, OPT_RETRY_MULTIPLIER, "F",
+     "exponential: each delay F times the one before (default 2)"},
+    {"jitter", no_argument, OPT_JITTER, NULL, "wait a random part of each retry delay"},
+    {"retry-on", required_argument, OPT_RETRY_ON, "LIST",
+     "failures retried (default " RETRY_ON_DEFAULT ")"},
+    {"rate", required_argument, OPT_RATE, "N[/s|/m|/h]",
+     "at most N request starts a second (minute, hour)"},
+    {"burst", required_argument, OPT_BURST, "N",
+     "request starts --rate allows at once (default 1)"},
+    {"window", required_argument, OPT_WINDOW, "N",
+     "ordered mode: finished records held beyond --capacity"},
+    {"max-failures", required_argument, OPT_MAX_FAILURES, "N|N%",
+     "stop the run once N records (or N% of 100 or more) failed"},
     {"on-error", required_argument, OPT_ON_ERROR, "keep|drop|fail",
      "what to do with a failed record (default keep)"},
     {"error-into", required_argument, OPT_ERROR_INTO, "PATH",
@@ -107,23 +138,46 @@ static int usage(const char *fmt, const char *a, const char *b)
     return -1;
 }
 
-static int parse_count(const char *name, const char *text, size_t *out)
+/* A whole number from min to max into *out. */
+static int parse_whole(const char *name, const char *text, long long min, long long max,
+                       long long *out)
 {
     errno = 0;
     char *end;
     long long v = strtoll(text, &end, 10);
-    if (errno || *end || end == text || v < 1 || v > 1000000)
-        return usage("--%s: expected a number from 1 to 1000000, got '%s'", name, text);
+    if (errno || *end || end == text || v < min || v > max) {
+        char fmt[128];
+        snprintf(fmt, sizeof(fmt), "--%%s: expected a number from %lld to %lld, got '%%s'", min,
+                 max);
+        return usage(fmt, name, text);
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_count(const char *name, const char *text, size_t *out)
+{
+    long long v;
+    if (parse_whole(name, text, 1, 1000000, &v) < 0)
+        return -1;
     *out = (size_t)v;
+    return 0;
+}
+
+/* A duration, above zero unless zero_ok. */
+static int parse_duration_from(const char *name, const char *text, int zero_ok, long *ms)
+{
+    long v;
+    if (enrich_parse_duration(text, &v) < 0 || (v == 0 && !zero_ok))
+        return usage("--%s: expected a duration like 250ms, 2s, 1.5m or 1h30m, got '%s'", name,
+                     text);
+    *ms = v;
     return 0;
 }
 
 static int parse_duration(const char *name, const char *text, long *ms)
 {
-    if (enrich_parse_duration(text, ms) < 0 || *ms <= 0)
-        return usage("--%s: expected a duration like 250ms, 2s, 1.5m or 1h30m, got '%s'", name,
-                     text);
-    return 0;
+    return parse_duration_from(name, text, 0, ms);
 }
 
 static int valid_path(const char *p)
@@ -137,6 +191,73 @@ static int parse_method(const char *text)
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-' || *p == '_'))
             return usage("--method: not a valid HTTP method: '%s'%s", text, "");
     return *text ? 0 : usage("--method: empty%s%s", "", "");
+}
+
+static int parse_backoff(const char *text, enum enrich_backoff *backoff)
+{
+    if (strcmp(text, "fixed") == 0)
+        *backoff = ENRICH_BACKOFF_FIXED;
+    else if (strcmp(text, "exponential") == 0)
+        *backoff = ENRICH_BACKOFF_EXPONENTIAL;
+    else
+        return usage("--backoff: expected fixed or exponential, got '%s'%s", text, "");
+    return 0;
+}
+
+static int parse_multiplier(const char *text, double *multiplier)
+{
+    double v;
+    if (enrich_parse_number(text, &v) < 0 || v < 1)
+        return usage("--retry-multiplier: expected a number of at least 1, like 2 or 1.5, got "
+                     "'%s'%s",
+                     text, "");
+    *multiplier = v;
+    return 0;
+}
+
+/* Options for retries and flow control; apply hands them on. */
+static int apply_retry(struct enrich_options *o, int val, const char *arg)
+{
+    long long v;
+    switch (val) {
+    case 'r':
+        if (parse_whole("retry", arg, 0, 1000, &v) < 0)
+            return -1;
+        o->retry.max_retries = (int)v;
+        return 0;
+    case OPT_BACKOFF: return parse_backoff(arg, &o->retry.backoff);
+    case OPT_RETRY_DELAY: return parse_duration_from("retry-delay", arg, 1, &o->retry.delay_ms);
+    case OPT_RETRY_MAX_DELAY:
+        return parse_duration_from("retry-max-delay", arg, 1, &o->retry.max_delay_ms);
+    case OPT_RETRY_MULTIPLIER: return parse_multiplier(arg, &o->retry.multiplier);
+    case OPT_JITTER: o->retry.jitter = 1; return 0;
+    case OPT_RETRY_ON:
+        if (retry_on_parse(arg, &o->retry.on) < 0)
+            return usage("--retry-on: expected a list of connect, timeout, tls, resource, 4xx, "
+                         "5xx, status codes, empty or all, got '%s'%s",
+                         arg, "");
+        return 0;
+    case OPT_RATE:
+        if (enrich_parse_rate(arg, &o->rate_per_ms) < 0)
+            return usage("--rate: expected a number above 0, alone or per unit like 10/s, 600/m "
+                         "or 0.5/h, got '%s'%s",
+                         arg, "");
+        return 0;
+    case OPT_BURST: return parse_count("burst", arg, &o->burst);
+    case OPT_WINDOW:
+        if (parse_whole("window", arg, 0, 1000000, &v) < 0)
+            return -1;
+        o->window = (size_t)v;
+        o->window_set = 1;
+        return 0;
+    case OPT_MAX_FAILURES:
+        if (enrich_parse_max_failures(arg, &o->max_failures, &o->max_failures_percent) < 0)
+            return usage("--max-failures: expected a number of records like 10, or a percentage "
+                         "like 5%%, got '%s'%s",
+                         arg, "");
+        return 0;
+    default: return usage("unknown option%s%s", "", "");
+    }
 }
 
 static int apply(struct enrich_options *o, int val, const char *arg)
@@ -183,7 +304,7 @@ static int apply(struct enrich_options *o, int val, const char *arg)
     case OPT_LINE_BUFFERED: o->line_buffered = 1; return 0;
     case OPT_DRY_RUN: o->dry_run = 1; return 0;
     case 'v': o->verbose = 1; return 0;
-    default: return usage("unknown option%s%s", "", "");
+    default: return apply_retry(o, val, arg);
     }
 }
 

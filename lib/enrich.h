@@ -10,9 +10,31 @@
 
 enum enrich_on_error { ENRICH_KEEP, ENRICH_DROP, ENRICH_FAIL };
 
-/* Statuses an HTTP response may have to count as success (--ok). */
+/* A set of HTTP statuses: those that count as success (--ok), those that
+ * are retried (--retry-on). */
 struct enrich_ok_set {
     unsigned char bits[1000 / 8];
+};
+
+/* Which failures are retried (--retry-on); lib/retry.h fills and reads it. */
+struct enrich_retry_on {
+    unsigned kinds;                /* bit 1u << (enum fail_kind) per kind retried */
+    struct enrich_ok_set statuses; /* http failures retried, by status */
+    int empty;                     /* a success whose result is empty */
+};
+
+enum enrich_backoff { ENRICH_BACKOFF_EXPONENTIAL, ENRICH_BACKOFF_FIXED };
+
+/* The retry policy (-r and the options after it in --help); lib/retry.h
+ * decides with it. */
+struct enrich_retry {
+    int max_retries; /* retries after the first attempt, 0 to 1000 */
+    enum enrich_backoff backoff;
+    long delay_ms;     /* the first retry's delay */
+    long max_delay_ms; /* no delay is longer */
+    double multiplier; /* exponential: each delay is the one before times this (>= 1) */
+    int jitter;        /* full jitter: each delay uniform in [0, the computed one] */
+    struct enrich_retry_on on;
 };
 
 struct enrich_options {
@@ -42,6 +64,18 @@ struct enrich_options {
     /* The largest response body accepted (--max-response-size, default
      * 64 MiB); a longer one fails the record as bad_response. */
     size_t max_response_size;
+    struct enrich_retry retry;
+    double rate_per_ms; /* --rate: request starts per millisecond; 0: no limit */
+    size_t burst;       /* --burst: starts the rate allows at once (default 1) */
+    /* --window: completed records ordered mode holds beyond --capacity; 0:
+     * none, they count against capacity (Flink). Unless window_set, the
+     * engine chooses. */
+    size_t window;
+    int window_set;
+    /* --max-failures: stop the run once this many records failed (0: no
+     * limit), or max_failures_percent of at least 100 (0: not a percentage). */
+    unsigned long max_failures;
+    double max_failures_percent;
     /* Where messages go (one line each, no newline); cmd prints them. */
     void (*message)(void *ctx, const char *line);
     void *message_ctx;
@@ -76,6 +110,18 @@ int enrich_parse_duration(const char *text, long *ms);
  * (or k, m, g: powers of 1024), from 1 byte to ENRICH_MAX_SIZE ("512K",
  * "64M", "1G", "1000"). Returns 0, or -1 if invalid (*bytes untouched). */
 int enrich_parse_size(const char *text, size_t *bytes);
+/* Parse a decimal number: digits with an optional fraction ("2", "1.5",
+ * ".5"; no sign, exponent, spaces or hex), at most 10^12. Returns 0, or -1 if
+ * invalid (*value untouched). */
+int enrich_parse_number(const char *text, double *value);
+/* Parse a --rate: a number greater than zero (as enrich_parse_number), alone
+ * (per second) or followed by /s, /m or /h, into starts per millisecond.
+ * Returns 0, or -1 if invalid (*per_ms untouched). */
+int enrich_parse_rate(const char *text, double *per_ms);
+/* Parse --max-failures: a count "N" (1 to 10^9) into *count, with *percent
+ * set to 0, or a percentage "N%" (N a number, 0 < N <= 100) into *percent,
+ * with *count set to 0. Returns 0, or -1 if invalid (both untouched). */
+int enrich_parse_max_failures(const char *text, unsigned long *count, double *percent);
 
 /* Run the filter. Usage problems (bad template, unreadable input) are
  * reported through o->message before any request is sent. When the status is

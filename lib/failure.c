@@ -17,6 +17,7 @@ const char *fail_kind_name(enum fail_kind kind)
         [FAIL_NOT_OBJECT] = "not_object",
         [FAIL_BAD_RESPONSE] = "bad_response",
         [FAIL_RESOURCE] = "resource",
+        [FAIL_TLS] = "tls",
     };
     return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }

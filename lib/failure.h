@@ -12,7 +12,8 @@ enum fail_kind {
     FAIL_INVALID_JSON,
     FAIL_NOT_OBJECT,
     FAIL_BAD_RESPONSE,
-    FAIL_RESOURCE /* this process ran out of something (file descriptors) */
+    FAIL_RESOURCE, /* this process ran out of something (file descriptors) */
+    FAIL_TLS       /* certificate or handshake refused (http.c still reports it as connect) */
 };
 
 struct failure {

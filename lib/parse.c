@@ -1,9 +1,12 @@
-/* Parsing option values that need more than strtol: durations, sizes and
- * --ok lists. Pure functions, unit tested in tests/unit/test_parse.c. */
+/* Parsing option values that need more than strtol: durations, sizes,
+ * numbers, rates and --ok lists. Pure functions, unit tested in
+ * tests/unit/test_parse.c. */
 #include "enrich.h"
 
 #include <ctype.h>
 #include <string.h>
+
+#include "retry.h"
 
 void enrich_options_init(struct enrich_options *o)
 {
@@ -16,6 +19,8 @@ void enrich_options_init(struct enrich_options *o)
     o->on_error = ENRICH_KEEP;
     o->signal_fd = -1;
     o->max_response_size = (size_t)64 << 20;
+    retry_policy_init(&o->retry);
+    o->burst = 1;
 }
 
 /* Durations are parsed by hand: strtod would also take "0x1", "1e0", "2.",
@@ -137,6 +142,86 @@ int enrich_parse_duration(const char *text, long *ms)
     if (total > DURATION_MAX_MS)
         return -1;
     *ms = (long)total;
+    return 0;
+}
+
+/* The value of d; a fraction's digits from the last, so each step is exact
+ * to within a rounding. */
+static double decimal_value(const struct decimal *d)
+{
+    double frac = 0;
+    for (size_t i = d->frac_len; i-- > 0;)
+        frac = (frac + (d->frac[i] - '0')) / 10;
+    return (double)d->whole + frac;
+}
+
+/* A decimal number at *p, as scan_decimal takes it; advances *p past it. */
+static int scan_number(const char **p, double *value)
+{
+    struct decimal d;
+    if (scan_decimal(p, &d) < 0)
+        return -1;
+    *value = decimal_value(&d);
+    return 0;
+}
+
+int enrich_parse_number(const char *text, double *value)
+{
+    double v;
+    if (!text || scan_number(&text, &v) < 0 || *text)
+        return -1;
+    *value = v;
+    return 0;
+}
+
+/* Starts further apart than a duration can be are refused: the rate limiter
+ * then never meets an interval it cannot count in milliseconds. */
+#define RATE_MIN_PER_MS (1.0 / DURATION_MAX_MS)
+
+int enrich_parse_rate(const char *text, double *per_ms)
+{
+    double n;
+    if (!text || scan_number(&text, &n) < 0 || n <= 0)
+        return -1;
+    double unit_ms = 1000;
+    if (*text) {
+        if (text[0] != '/' || !text[1] || text[2])
+            return -1;
+        static const char units[] = "smh";
+        static const double units_ms[] = {1000, 60000, 3600000};
+        const char *u = strchr(units, text[1]);
+        if (!u)
+            return -1;
+        unit_ms = units_ms[u - units];
+    }
+    double v = n / unit_ms;
+    if (v < RATE_MIN_PER_MS)
+        return -1;
+    *per_ms = v;
+    return 0;
+}
+
+int enrich_parse_max_failures(const char *text, unsigned long *count, double *percent)
+{
+    if (!text)
+        return -1;
+    size_t digits = strspn(text, "0123456789");
+    if (digits > 0 && !text[digits]) {
+        unsigned long n = 0;
+        for (size_t i = 0; i < digits; i++)
+            if ((n = n * 10 + (unsigned long)(text[i] - '0')) > 1000000000)
+                return -1;
+        if (n == 0)
+            return -1;
+        *count = n;
+        *percent = 0;
+        return 0;
+    }
+    double n;
+    if (scan_number(&text, &n) < 0 || strcmp(text, "%") != 0 || n <= 0 || n > 100)
+        return -1;
+    *count = 0;
+    *percent = n;
     return 0;
 }
 

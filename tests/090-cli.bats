@@ -181,6 +181,39 @@ assert_template_refused() {
     assert_usage_error "--ok: " --ok bogus --url "$MOCK_URL/x"
 }
 
+@test "retry, rate and flow options take their documented values" {
+    enrich_stdin "$BATS_TEST_TMPDIR/one" -0 -- --dry-run -r 3 --retry 1000 --backoff fixed \
+        --backoff exponential --retry-delay 0 --retry-delay 250ms --retry-max-delay 30s \
+        --retry-multiplier 1.5 --jitter --retry-on connect,timeout,tls,resource,4xx,5xx,429,empty \
+        --retry-on all --rate 10 --rate 0.5/s --rate 600/m --rate 36000/h --burst 20 \
+        --window 0 --window 500 --max-failures 10 --max-failures 2.5% --url "$MOCK_URL/x/{id}"
+    assert_output --partial '"url":"'"$MOCK_URL"'/x/1"'
+}
+
+@test "bad values of retry, rate and flow options are usage errors" {
+    local u=$MOCK_URL/x
+    assert_usage_error "--retry: " -r 1001 --url "$u"
+    assert_usage_error "--retry: " --retry -1 --url "$u"
+    assert_usage_error "--backoff: " --backoff linear --url "$u"
+    assert_usage_error "--retry-delay: " --retry-delay -1s --url "$u"
+    assert_usage_error "--retry-max-delay: " --retry-max-delay 5x --url "$u"
+    assert_usage_error "--retry-multiplier: " --retry-multiplier 0.5 --url "$u"
+    assert_usage_error "--retry-multiplier: " --retry-multiplier 1e3 --url "$u"
+    assert_usage_error "--retry-on: " --retry-on connect,bogus --url "$u"
+    assert_usage_error "--retry-on: " --retry-on "connect, timeout" --url "$u"
+    assert_usage_error "--retry-on: " --retry-on missing_field --url "$u"
+    assert_usage_error "--rate: " --rate 0 --url "$u"
+    assert_usage_error "--rate: " --rate 10/d --url "$u"
+    assert_usage_error "--rate: " --rate -1/s --url "$u"
+    assert_usage_error "--burst: " --burst 0 --url "$u"
+    assert_usage_error "--window: " --window -1 --url "$u"
+    assert_usage_error "--window: " --window 1000001 --url "$u"
+    assert_usage_error "--max-failures: " --max-failures 0 --url "$u"
+    assert_usage_error "--max-failures: " --max-failures 101% --url "$u"
+    assert_usage_error "--max-failures: " --max-failures 1.5 --url "$u"
+    assert_usage_error "--jitter: takes no argument" --jitter=1 --url "$u"
+}
+
 @test "durations combine units from largest to smallest and may start with a point" {
     enrich_stdin "$BATS_TEST_TMPDIR/one" -0 -- --dry-run -t 1m30s --attempt-timeout .5s \
         --connect-timeout 1s500ms --url "$MOCK_URL/x/{id}"

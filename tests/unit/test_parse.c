@@ -1,4 +1,4 @@
-/* Option values: durations, sizes and --ok lists. */
+/* Option values: durations, sizes, --ok lists, numbers and --max-failures. */
 #include "enrich.h"
 
 #include "tap.h"
@@ -27,6 +27,36 @@ static void bad_size(const char *text)
 {
     size_t bytes = 7;
     ok(enrich_parse_size(text, &bytes) < 0 && bytes == 7, "size '%s' is refused", text);
+}
+
+static void number(const char *text, double want)
+{
+    double v = -1;
+    int rc = enrich_parse_number(text, &v);
+    ok(rc == 0 && v == want, "number '%s' is %g (got rc %d, %g)", text, want, rc, v);
+}
+
+static void bad_number(const char *text)
+{
+    double v = -1;
+    ok(enrich_parse_number(text, &v) < 0 && v == -1, "number '%s' is refused", text);
+}
+
+static void max_failures(const char *text, unsigned long count, double percent)
+{
+    unsigned long c = 7;
+    double p = 7;
+    int rc = enrich_parse_max_failures(text, &c, &p);
+    ok(rc == 0 && c == count && p == percent,
+       "--max-failures '%s' is %lu, %g%% (got rc %d, %lu, %g)", text, count, percent, rc, c, p);
+}
+
+static void bad_max_failures(const char *text)
+{
+    unsigned long c = 7;
+    double p = 7;
+    ok(enrich_parse_max_failures(text, &c, &p) < 0 && c == 7 && p == 7,
+       "--max-failures '%s' is refused", text);
 }
 
 int main(void)
@@ -139,5 +169,44 @@ int main(void)
     ok(enrich_parse_ok("0xx", &set) < 0, "0xx is refused");
     ok(enrich_parse_ok("2x5", &set) < 0, "2x5 is refused");
     ok(enrich_parse_ok("", &set) < 0, "empty is refused");
+
+    number("2", 2);
+    number("1.5", 1.5);
+    number(".25", 0.25);
+    number("0", 0);
+    number("007", 7);
+    number("1000000000000", 1e12);
+    bad_number("");
+    bad_number("2.");
+    bad_number(".");
+    bad_number("-1");
+    bad_number("+1");
+    bad_number("1e3");
+    bad_number("0x10");
+    bad_number(" 1");
+    bad_number("1 ");
+    bad_number("inf");
+    bad_number("nan");
+    bad_number("1000000000001");
+
+    max_failures("1", 1, 0);
+    max_failures("50", 50, 0);
+    max_failures("1000000000", 1000000000, 0);
+    max_failures("5%", 0, 5);
+    max_failures("0.5%", 0, 0.5);
+    max_failures("100%", 0, 100);
+    bad_max_failures("0");
+    bad_max_failures("0%");
+    bad_max_failures("100.5%");
+    bad_max_failures("101%");
+    bad_max_failures("1000000001");
+    bad_max_failures("99999999999999999999999");
+    bad_max_failures("1.5");
+    bad_max_failures("");
+    bad_max_failures("%");
+    bad_max_failures("5 %");
+    bad_max_failures("5%%");
+    bad_max_failures("-5");
+    bad_max_failures("five");
     return tap_done();
 }
