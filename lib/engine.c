@@ -33,6 +33,9 @@
 /* The longest wait with nothing due: the loop sleeps until something
  * happens, and wakes at least this often all the same. */
 #define WAIT_CAP_MS (60 * 60 * 1000)
+/* The reorder window's bound in bytes: done records waiting for an earlier
+ * one hold at most about this much output before input stops. */
+#define WINDOW_BYTES ((size_t)64 << 20)
 
 /* ---- signals -------------------------------------------------------- */
 
@@ -75,12 +78,21 @@ static int output_interrupted(void *ctx)
 
 /* ---- the loop ------------------------------------------------------- */
 
+/* Room for another record: fewer than --capacity records active (queued,
+ * in flight or waiting for a retry), and done records waiting for their turn
+ * within the reorder window, in number (the queue's slots) and in bytes. */
+static int has_room(const struct run *run)
+{
+    return !queue_full(run->queue) && run->active < run->o->capacity &&
+           run->window_bytes <= run->window_bytes_max;
+}
+
 /* Admit lines while there is room and input can be read without waiting.
  * Returns 1 when it stopped for want of input that must be waited for. */
 static int fill(struct run *run)
 {
     char why[1200];
-    while (!run->finished && !run->stop_reading && !run->input.done && !queue_full(run->queue)) {
+    while (!run->finished && !run->stop_reading && !run->input.done && has_room(run)) {
         struct input_line line;
         struct failure too_long = {.kind = FAIL_INVALID_JSON};
         switch (input_next(&run->input, &line, why, sizeof(why))) {
@@ -110,7 +122,7 @@ static void wait_for_work(struct run *run)
     if (run->o->signal_fd >= 0)
         signal_at = n, fds[n++] = run->o->signal_fd;
     int in = input_fd(&run->input);
-    if (in >= 0 && !run->stop_reading && !queue_full(run->queue))
+    if (in >= 0 && !run->stop_reading && has_room(run))
         input_at = n, fds[n++] = in;
     long long wait = timers_wait_ms(run->timers, run_now(), WAIT_CAP_MS);
     if (run->http) {
@@ -139,7 +151,7 @@ static void wait_for_work(struct run *run)
     size_t slot;
     long long now = run_now();
     while (!run->finished && timers_pop_due(run->timers, now, &slot))
-        flow_deadline(run, slot);
+        flow_timer(run, slot);
 }
 
 static void run_loop(struct run *run)
@@ -149,6 +161,8 @@ static void run_loop(struct run *run)
         if (run->finished)
             break;
         int starved = fill(run);
+        if (run->http)
+            flow_start_ready(run);
         flow_drain(run, 0);
         if (run->finished)
             break;
@@ -157,7 +171,7 @@ static void run_loop(struct run *run)
             break;
         /* Input that can be read without waiting (a regular file, or lines
          * already buffered) is read on; signals are still heard meanwhile. */
-        if (reading && !queue_full(run->queue) && !starved) {
+        if (reading && has_room(run) && !starved) {
             if (run->o->signal_fd >= 0)
                 read_signals(run);
             continue;
@@ -193,6 +207,20 @@ static int setup(struct run *run)
     return sinks_open(&run->sinks, o, output_interrupted, run);
 }
 
+/* The reorder window when --window is not given. */
+static size_t default_window(size_t capacity)
+{
+    size_t w = 4 * capacity;
+    return w < 256 ? 256 : w;
+}
+
+/* The gate's question: where does the record in slot go? */
+static int host_of(void *ctx, size_t slot, char *key, size_t n)
+{
+    const struct run *run = ctx;
+    return hostpause_key(run->records[slot].req.url.data, key, n);
+}
+
 static int allocate(struct run *run)
 {
     const struct enrich_options *o = run->o;
@@ -204,10 +232,19 @@ static int allocate(struct run *run)
     run->max_url = MAX_URL;
     run->max_out = MAX_LINE + max_body;
     input_init(&run->input, o->inputs, o->ninputs, MAX_LINE);
-    run->queue = queue_new(o->capacity, !o->unordered || o->dry_run);
-    run->records = calloc(o->capacity, sizeof(*run->records));
-    run->timers = timers_new(o->capacity);
-    if (!run->queue || !run->records || !run->timers)
+    int ordered = !o->unordered || o->dry_run;
+    /* Unordered, a done record leaves at once: no window to hold it in. */
+    size_t window = !ordered ? 0 : o->window_set ? o->window : default_window(o->capacity);
+    run->slots = o->capacity + window;
+    run->window_bytes_max = WINDOW_BYTES;
+    run->gate_timer = run->slots;
+    run->rng = (uint64_t)run_now() ^ ((uint64_t)getpid() << 32);
+    run->queue = queue_new(run->slots, ordered);
+    run->records = calloc(run->slots, sizeof(*run->records));
+    run->timers = timers_new(run->slots + 1);
+    run->starting = calloc(run->slots, sizeof(*run->starting));
+    run->gate = gate_new(run->slots, o->rate_per_ms, (double)o->burst, run_now(), host_of, run);
+    if (!run->queue || !run->records || !run->timers || !run->starting || !run->gate)
         return -1;
     buf_init(&run->scratch, max_body + MAX_LINE);
     buf_init(&run->msg, MAX_URL);
@@ -243,9 +280,11 @@ static int allocate(struct run *run)
 static void teardown(struct run *run)
 {
     http_free(run->http);
-    for (size_t i = 0; run->records && i < run->o->capacity; i++)
+    for (size_t i = 0; run->records && i < run->slots; i++)
         record_free(&run->records[i]);
     free(run->records);
+    free(run->starting);
+    gate_free(run->gate);
     queue_free(run->queue);
     timers_free(run->timers);
     request_spec_free(run->spec);

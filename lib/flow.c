@@ -1,9 +1,12 @@
 /* What happens to records on each event; see flow.h. */
 #include "flow.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "retry.h"
 #include "say.h"
 
 /* The deadline timer of a record in flight fires this long after the
@@ -16,23 +19,48 @@ static size_t slot_of(const struct run *run, const struct record *r)
     return (size_t)(r - run->records);
 }
 
+/* Has --max-failures been reached? */
+static int too_many_failures(const struct run *run)
+{
+    const struct enrich_options *o = run->o;
+    if (o->max_failures > 0)
+        return run->failed >= o->max_failures;
+    return o->max_failures_percent > 0 && run->done >= 100 &&
+           100.0 * (double)run->failed >= o->max_failures_percent * (double)run->done;
+}
+
+/* Stop the run at r, as --on-error fail does: what completed before r in
+ * output order is still written, r and the rest go to --errors. */
+static void stop_at(struct run *run, struct record *r)
+{
+    if (!run->finished)
+        run->fail_slot = (long)slot_of(run, r);
+    run_stop(run, ENRICH_ABORTED);
+}
+
 /* The line and --errors copy of a failed record, and --on-error fail. */
 static void failed(struct run *run, struct record *r)
 {
     const struct enrich_options *o = run->o;
     run->failed++;
-    say(o, "%s:%lu: %s: %s%s", r->input, r->lineno, fail_kind_name(r->fail.kind), r->fail.message,
-        o->on_error == ENRICH_FAIL ? " (stopping: --on-error fail)" : "");
+    char why[64] = "";
+    if (o->on_error == ENRICH_FAIL)
+        snprintf(why, sizeof(why), " (stopping: --on-error fail)");
+    else if (too_many_failures(run))
+        snprintf(why, sizeof(why), " (stopping: --max-failures reached, %lu of %lu failed)",
+                 run->failed, run->done);
+    char tries[32] = "";
+    if (r->attempts > 1)
+        snprintf(tries, sizeof(tries), " (after %d attempts)", r->attempts);
+    say(o, "%s:%lu: %s: %s%s%s", r->input, r->lineno, fail_kind_name(r->fail.kind), r->fail.message,
+        tries, why);
     int rc = render_failed(&run->render, r, &run->scratch, &r->out);
     r->emit = rc == 1;
     /* --errors gets lines in output order, so a replay keeps input order; a
      * run that stops here copies it with the other unwritten records. */
     r->to_errors = run->sinks.have_errors && !r->uncopyable;
-    if (o->on_error == ENRICH_FAIL) {
-        if (!run->finished)
-            run->fail_slot = (long)slot_of(run, r);
-        run_stop(run, ENRICH_ABORTED);
-    }
+    if (why[0])
+        stop_at(run, r);
 }
 
 /* r is done, succeeded or failed: it may leave once the queue says so. */
@@ -40,15 +68,33 @@ static void finish(struct run *run, struct record *r)
 {
     if (record_finish(r) < 0)
         return;
-    timers_cancel(run->timers, slot_of(run, r));
+    size_t slot = slot_of(run, r);
+    timers_cancel(run->timers, slot);
+    gate_remove(run->gate, slot);
+    run->active--;
+    run->done++;
     if (r->fail.kind != FAIL_NONE)
         failed(run, r);
-    queue_done(run->queue, slot_of(run, r));
+    else if (run->o->max_failures_percent > 0 && too_many_failures(run))
+        stop_at(run, r);
+    /* Until it may leave, its output line counts against the window. */
+    r->held_bytes = r->emit ? r->out.len : 0;
+    run->window_bytes += r->held_bytes;
+    queue_done(run->queue, slot);
+}
+
+/* r may start its next attempt once the gate lets it through. */
+static void make_ready(struct run *run, struct record *r)
+{
+    size_t slot = slot_of(run, r);
+    gate_push(run->gate, slot);
+    timers_set(run->timers, slot, r->deadline_ms);
 }
 
 static void start_attempt(struct run *run, struct record *r)
 {
-    long long left = r->deadline_ms - run_now();
+    long long now = run_now();
+    long long left = r->deadline_ms - now;
     if (left <= 0) {
         fail_set(&r->fail, FAIL_TIMEOUT, "the record's deadline passed before the request started");
         finish(run, r);
@@ -59,6 +105,8 @@ static void start_attempt(struct run *run, struct record *r)
     r->attempt_bound = attempt > 0 && attempt < budget;
     if (r->attempt_bound)
         budget = attempt;
+    memset(&r->fail, 0, sizeof(r->fail));
+    r->emit = 0;
     size_t n;
     const char *const *fixed = request_spec_static_headers(run->spec, &n);
     const char *const *headers = fixed ? NULL : r->req.headers;
@@ -69,7 +117,7 @@ static void start_attempt(struct run *run, struct record *r)
         run_stop(run, ENRICH_ABORTED);
         return;
     }
-    r->attempt_started_ms = run_now();
+    r->attempt_started_ms = now;
     timers_set(run->timers, slot_of(run, r), r->deadline_ms + DEADLINE_GRACE_MS);
 }
 
@@ -91,12 +139,13 @@ void flow_admit(struct run *run, const struct input_line *line, const struct fai
         run_stop(run, ENRICH_ABORTED);
         return;
     }
+    run->active++;
     if (preset) {
         r->uncopyable = 1;
         r->fail = *preset;
     } else if (check_record(&run->check, r->line.data, r->line.len, &r->req, &r->fail) == 0) {
         if (!run->o->dry_run) {
-            start_attempt(run, r);
+            make_ready(run, r);
             return;
         }
         r->emit = render_dry_run(&run->render, r, &run->scratch, &r->out) == 1;
@@ -108,7 +157,21 @@ void flow_admit(struct run *run, const struct input_line *line, const struct fai
     finish(run, r);
 }
 
-static void say_attempt(struct run *run, const struct record *r, long status, double ms)
+void flow_start_ready(struct run *run)
+{
+    long long now = run_now();
+    size_t n = gate_release(run->gate, now, run->starting, run->slots);
+    for (size_t i = 0; i < n && !run->finished; i++)
+        start_attempt(run, &run->records[run->starting[i]]);
+    long long wake = gate_wake_at(run->gate, now);
+    if (wake >= 0)
+        timers_set(run->timers, run->gate_timer, wake);
+    else
+        timers_cancel(run->timers, run->gate_timer);
+}
+
+static void say_attempt(struct run *run, const struct record *r, long status, double ms,
+                        const char *then)
 {
     struct buf *b = &run->msg;
     buf_reset(b);
@@ -116,11 +179,52 @@ static void say_attempt(struct run *run, const struct record *r, long status, do
     const char *method = run->o->method ? run->o->method : "GET";
     const char *url = b->data ? b->data : "";
     if (r->fail.kind == FAIL_NONE)
-        say(run->o, "%s:%lu: attempt %d: %s %s -> %ld (%.1f ms)", r->input, r->lineno, r->attempts,
-            method, url, status, ms);
+        say(run->o, "%s:%lu: attempt %d: %s %s -> %ld (%.1f ms)%s", r->input, r->lineno,
+            r->attempts, method, url, status, ms, then);
     else
-        say(run->o, "%s:%lu: attempt %d: %s %s -> %s: %s (%.1f ms)", r->input, r->lineno,
-            r->attempts, method, url, fail_kind_name(r->fail.kind), r->fail.message, ms);
+        say(run->o, "%s:%lu: attempt %d: %s %s -> %s: %s (%.1f ms)%s", r->input, r->lineno,
+            r->attempts, method, url, fail_kind_name(r->fail.kind), r->fail.message, ms, then);
+}
+
+static long long wall_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The attempt that ended with res failed (or its result is empty): ask the
+ * policy whether another follows. Returns 1 when r now waits for a retry. */
+static int retry_or_not(struct run *run, struct record *r, const struct http_result *res, int empty)
+{
+    long long now = run_now();
+    struct retry_attempt a = {r->attempts, r->fail.kind, res->status, empty, res->retry_after};
+    struct retry_decision d = retry_decide(&run->o->retry, &a, now, r->deadline_ms, wall_now_ms(),
+                                           retry_random(&run->rng));
+    if (d.pause_host) {
+        char key[HOSTPAUSE_KEY_MAX];
+        if (hostpause_key(r->req.url.data, key, sizeof(key)) == 0)
+            gate_pause(run->gate, key, d.pause_until, now);
+    }
+    char then[96] = "";
+    if (d.verdict == RETRY_YES)
+        snprintf(then, sizeof(then), "; retry %d in %ld ms%s", r->attempts, d.delay_ms,
+                 d.retry_after ? " (Retry-After)" : "");
+    else if (d.verdict == RETRY_NO_ROOM || d.verdict == RETRY_EXHAUSTED)
+        snprintf(then, sizeof(then), "; not retried: %s", retry_verdict_text(d.verdict));
+    if (run->o->verbose)
+        say_attempt(run, r, res->status, res->ms, then);
+    if (d.verdict == RETRY_YES && record_retry(r) == 0) {
+        run->retries++;
+        timers_set(run->timers, slot_of(run, r), d.due);
+        return 1;
+    }
+    if (d.verdict == RETRY_NO_ROOM && r->fail.kind != FAIL_NONE) {
+        size_t len = strlen(r->fail.message);
+        snprintf(r->fail.message + len, sizeof(r->fail.message) - len, "%s",
+                 "; the deadline left no room for a retry");
+    }
+    return 0;
 }
 
 void flow_result(struct run *run, const struct http_result *res)
@@ -130,31 +234,46 @@ void flow_result(struct run *run, const struct http_result *res)
         http_release(run->http, res->transfer); /* its record ended meanwhile */
         return;
     }
+    int empty = 0;
     if (outcome_classify(&run->outcome, res, r->attempt_bound, &r->fail)) {
         struct render_body body = {res->body->data, res->body->len, res->content_type, res->status};
-        r->emit = render_response(&run->render, r, &body, &run->scratch, &r->out, &r->fail);
+        r->emit = render_response(&run->render, r, &body, &run->scratch, &r->out, &r->fail, &empty);
     }
-    if (run->o->verbose)
-        say_attempt(run, r, res->status, res->ms);
+    int waits = 0;
+    if (r->fail.kind != FAIL_NONE || (empty && run->o->retry.on.empty))
+        waits = retry_or_not(run, r, res, empty);
+    else if (run->o->verbose)
+        say_attempt(run, r, res->status, res->ms, "");
     /* What the record needs of the response is in r->out now. */
     http_release(run->http, res->transfer);
     r->transfer = -1;
-    /* Retries will decide here, from r->fail and r->attempts, whether to wait
-     * and start another attempt instead of finishing the record. */
-    finish(run, r);
+    if (!waits)
+        finish(run, r);
 }
 
-void flow_deadline(struct run *run, size_t slot)
+void flow_timer(struct run *run, size_t owner)
 {
-    struct record *r = &run->records[slot];
-    if (r->state == REC_IN_FLIGHT) {
+    if (owner == run->gate_timer)
+        return; /* the loop lets the gate release next */
+    struct record *r = &run->records[owner];
+    switch (r->state) {
+    case REC_WAITING:
+        /* The retry delay is over. */
+        if (record_wake(r) == 0)
+            make_ready(run, r);
+        return;
+    case REC_IN_FLIGHT:
         http_cancel(run->http, (size_t)r->transfer);
         r->transfer = -1;
         fail_set(&r->fail, FAIL_TIMEOUT, "record deadline of %ld ms exceeded", run->o->timeout_ms);
         if (run->o->verbose)
-            say_attempt(run, r, 0, (double)(run_now() - r->attempt_started_ms));
-    } else {
+            say_attempt(run, r, 0, (double)(run_now() - r->attempt_started_ms), "");
+        break;
+    case REC_QUEUED:
+        /* Never let through in time (a rate limit, a paused host). */
         fail_set(&r->fail, FAIL_TIMEOUT, "record deadline of %ld ms exceeded", run->o->timeout_ms);
+        break;
+    default: return;
     }
     finish(run, r);
 }
@@ -171,8 +290,8 @@ static int by_seq(const void *a, const void *b)
 static struct record **held_in_order(struct run *run, size_t *count)
 {
     *count = 0;
-    struct record **held = run->queue ? calloc(run->o->capacity, sizeof(*held)) : NULL;
-    for (size_t i = 0; held && i < run->o->capacity; i++)
+    struct record **held = run->queue ? calloc(run->slots, sizeof(*held)) : NULL;
+    for (size_t i = 0; held && i < run->slots; i++)
         if (run->records[i].state != REC_FREE)
             held[(*count)++] = &run->records[i];
     if (held)
@@ -187,9 +306,11 @@ void flow_abort_in_flight(struct run *run)
     /* Reported in input order; they leave (to --errors) in output order. */
     for (size_t i = 0; held && i < count; i++) {
         struct record *r = held[i];
-        if (r->state != REC_IN_FLIGHT)
+        /* In flight, waiting for a retry, or waiting to start: not done. */
+        if (r->state == REC_DONE)
             continue;
-        http_cancel(run->http, (size_t)r->transfer);
+        if (r->transfer >= 0)
+            http_cancel(run->http, (size_t)r->transfer);
         r->transfer = -1;
         fail_set(&r->fail, FAIL_TIMEOUT, "interrupted while in flight");
         say(run->o, "%s:%lu: interrupted: aborted by a second signal while in flight", r->input,
@@ -197,8 +318,11 @@ void flow_abort_in_flight(struct run *run)
         r->to_errors = run->sinks.have_errors && !r->uncopyable;
         r->emit = 0;
         if (record_finish(r) == 0) {
-            timers_cancel(run->timers, slot_of(run, r));
-            queue_done(run->queue, slot_of(run, r));
+            size_t slot = slot_of(run, r);
+            timers_cancel(run->timers, slot);
+            gate_remove(run->gate, slot);
+            run->active--;
+            queue_done(run->queue, slot);
         }
     }
     free(held);
@@ -223,6 +347,8 @@ void flow_drain(struct run *run, int after_stop)
             run_stop(run, run->sinks.trouble);
         if (rc < 0)
             break; /* r stays held: it was not written */
+        run->window_bytes -= r->held_bytes;
+        r->held_bytes = 0;
         record_release(r);
         queue_release(run->queue, (size_t)s);
     }

@@ -15,8 +15,12 @@
 void flow_admit(struct run *run, const struct input_line *line, const struct failure *preset);
 /* An attempt ended. */
 void flow_result(struct run *run, const struct http_result *res);
-/* The record in slot reached its deadline's timer. */
-void flow_deadline(struct run *run, size_t slot);
+/* Records the gate lets through start their attempts; the gate's timer is
+ * set for the next time it may let one through. */
+void flow_start_ready(struct run *run);
+/* The timer of owner fired: a record's (its retry delay is over, or its
+ * deadline passed) or the gate's. */
+void flow_timer(struct run *run, size_t owner);
 /* A second signal: records in flight end as interrupted. */
 void flow_abort_in_flight(struct run *run);
 /* Write out what the queue releases; after a stop, only when told to (an

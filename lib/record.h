@@ -39,6 +39,7 @@ struct record {
     long long attempt_started_ms; /* when the last one started */
     int attempt_bound;            /* its own timeout, not the deadline, bounded it */
     long transfer;                /* the HTTP transfer of the attempt in flight, or -1 */
+    size_t held_bytes;            /* done: the output it holds in the reorder window */
     struct buf line;              /* the input line, verbatim */
     struct request req;
     struct buf out; /* the output line, when emit */

@@ -65,10 +65,19 @@ int render_dry_run(const struct render_spec *s, const struct record *r, struct b
     return ok ? 1 : -1;
 }
 
+/* Is the JSON text v[0..n) (minified) an empty result? */
+static int empty_value(const char *v, size_t n)
+{
+    return (n == 4 && memcmp(v, "null", 4) == 0) ||
+           (n == 2 &&
+            (memcmp(v, "\"\"", 2) == 0 || memcmp(v, "[]", 2) == 0 || memcmp(v, "{}", 2) == 0));
+}
+
 int render_response(const struct render_spec *s, const struct record *r,
                     const struct render_body *body, struct buf *scratch, struct buf *out,
-                    struct failure *f)
+                    struct failure *f, int *empty)
 {
+    *empty = 0;
     char why[64];
     buf_reset(scratch);
     int rc = json_response_value_typed(body->p, body->n, json_content_kind(body->content_type),
@@ -83,6 +92,7 @@ int render_response(const struct render_spec *s, const struct record *r,
         fail_set(f, FAIL_BAD_RESPONSE, "response too large to insert");
         return 0;
     }
+    *empty = empty_value(scratch->data, scratch->len);
     buf_reset(out);
     enum splice_status st = splice_set(r->line.data, r->line.len, s->into, strlen(s->into),
                                        scratch->data, scratch->len, out);

@@ -48,9 +48,10 @@ struct render_body {
 /* r's line with the response body spliced in at `into`: JSON as JSON when
  * the Content-Type says so (or, without one, when it is), anything else as
  * a string. Returns 1, or 0 with f filled (bad_response: a body said to be
- * JSON that is not, or one that cannot be inserted). */
+ * JSON that is not, or one that cannot be inserted). *empty says whether
+ * the inserted result is empty: null, "", [] or {} (Flink's empty result). */
 int render_response(const struct render_spec *s, const struct record *r,
                     const struct render_body *body, struct buf *scratch, struct buf *out,
-                    struct failure *f);
+                    struct failure *f, int *empty);
 
 #endif

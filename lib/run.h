@@ -12,8 +12,11 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include <stdint.h>
+
 #include "check.h"
 #include "enrich.h"
+#include "gate.h"
 #include "http.h"
 #include "input.h"
 #include "outcome.h"
@@ -31,8 +34,12 @@ struct run {
     struct render_spec render;
     struct outcome_spec outcome;
     struct queue *queue;
-    struct record *records;
-    struct timers *timers;
+    struct record *records; /* slots of them: capacity, plus the reorder window */
+    size_t slots;
+    struct timers *timers; /* one per record (by slot), and the gate's (gate_timer) */
+    size_t gate_timer;
+    struct gate *gate; /* records ready to start wait here (rate, host pauses) */
+    size_t *starting;  /* gate_release's work space: slots of them */
     struct http *http;
     struct input input;
     struct sinks sinks;
@@ -40,7 +47,13 @@ struct run {
     struct buf msg;     /* work space for messages */
     size_t max_line, max_out, max_url;
     unsigned long long admitted; /* records admitted so far: the next one's seq */
-    unsigned long failed;
+    size_t active;               /* records queued, in flight or waiting for a retry */
+    size_t window_bytes;         /* output held by done records waiting for their turn */
+    size_t window_bytes_max;
+    unsigned long done;   /* records finished, succeeded or failed */
+    unsigned long failed; /* of those, failed */
+    unsigned long retries;
+    uint64_t rng; /* jitter's random source */
     /* How the run ends. */
     int stop_reading; /* a signal or --on-error fail: no more input */
     int signals, signal_number;
