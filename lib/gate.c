@@ -1,16 +1,13 @@
-/* The gate to starting an attempt; see gate.h. Waiting slots are a doubly
- * linked list over slot numbers, so a slot leaves from anywhere in O(1). */
+/* The gate to starting an attempt; see gate.h. Waiting slots are a slot
+ * list, so a slot leaves from anywhere in O(1). */
 #include "gate.h"
 
 #include <stdlib.h>
 
-#define NONE ((size_t)-1)
+#include "slotlist.h"
 
 struct gate {
-    size_t slots;
-    size_t head, tail, count;
-    size_t *prev, *next;
-    unsigned char *in; /* waiting now */
+    struct slot_list waiting;
     struct ratelimit rate;
     struct hostpause *pauses;
     gate_key_fn key_of;
@@ -25,13 +22,8 @@ struct gate *gate_new(size_t slots, double per_ms, double burst, long long now, 
     struct gate *g = calloc(1, sizeof(*g));
     if (!g)
         return NULL;
-    g->slots = slots;
-    g->head = g->tail = NONE;
-    g->prev = calloc(slots ? slots : 1, sizeof(size_t));
-    g->next = calloc(slots ? slots : 1, sizeof(size_t));
-    g->in = calloc(slots ? slots : 1, 1);
     g->pauses = hostpause_new(slots ? slots : 1);
-    if (!g->prev || !g->next || !g->in || !g->pauses) {
+    if (slot_list_init(&g->waiting, slots) < 0 || !g->pauses) {
         gate_free(g);
         return NULL;
     }
@@ -46,47 +38,24 @@ void gate_free(struct gate *g)
 {
     if (!g)
         return;
-    free(g->prev);
-    free(g->next);
-    free(g->in);
+    slot_list_free(&g->waiting);
     hostpause_free(g->pauses);
     free(g);
 }
 
 void gate_push(struct gate *g, size_t slot)
 {
-    if (slot >= g->slots || g->in[slot])
-        return;
-    g->in[slot] = 1;
-    g->prev[slot] = g->tail;
-    g->next[slot] = NONE;
-    if (g->tail != NONE)
-        g->next[g->tail] = slot;
-    else
-        g->head = slot;
-    g->tail = slot;
-    g->count++;
+    slot_list_push(&g->waiting, slot);
 }
 
 void gate_remove(struct gate *g, size_t slot)
 {
-    if (slot >= g->slots || !g->in[slot])
-        return;
-    g->in[slot] = 0;
-    if (g->prev[slot] != NONE)
-        g->next[g->prev[slot]] = g->next[slot];
-    else
-        g->head = g->next[slot];
-    if (g->next[slot] != NONE)
-        g->prev[g->next[slot]] = g->prev[slot];
-    else
-        g->tail = g->prev[slot];
-    g->count--;
+    slot_list_remove(&g->waiting, slot);
 }
 
 size_t gate_waiting(const struct gate *g)
 {
-    return g->count;
+    return g->waiting.count;
 }
 
 void gate_pause(struct gate *g, const char *key, long long until, long long now)
@@ -108,8 +77,8 @@ size_t gate_release(struct gate *g, long long now, size_t *out, size_t max)
     size_t n = 0;
     g->pause_wake = -1;
     g->rate_blocked = 0;
-    for (size_t s = g->head, next; s != NONE && n < max; s = next) {
-        next = g->next[s];
+    for (size_t s = slot_list_first(&g->waiting), next; s != SLOT_NONE && n < max; s = next) {
+        next = slot_list_after(&g->waiting, s);
         long long until = paused_until(g, s, now);
         if (until > now) {
             if (g->pause_wake < 0 || until < g->pause_wake)
@@ -128,7 +97,7 @@ size_t gate_release(struct gate *g, long long now, size_t *out, size_t max)
 
 long long gate_wake_at(const struct gate *g, long long now)
 {
-    if (g->count == 0)
+    if (g->waiting.count == 0)
         return -1;
     long long wake = g->pause_wake;
     if (g->rate_blocked) {

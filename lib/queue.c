@@ -1,12 +1,12 @@
 /* The completion queue; see queue.h. Held slots are kept in admission
- * order in a doubly linked list over slot indices (unordered mode releases
- * from anywhere in it); free slots and, in unordered mode, the finished
- * slots waiting to leave are rings. */
+ * order in a slot list (unordered mode releases from anywhere in it); free
+ * slots and, in unordered mode, the finished slots waiting to leave are
+ * rings. */
 #include "queue.h"
 
 #include <stdlib.h>
 
-#define NONE ((size_t)-1)
+#include "slotlist.h"
 
 struct ring {
     size_t *items;
@@ -17,9 +17,8 @@ struct queue {
     size_t capacity;
     int ordered;
     size_t held;
-    size_t oldest, newest;   /* the admission list's ends, or NONE */
-    size_t *older, *newer;   /* per held slot: its neighbours in admission order */
-    unsigned char *lined_up; /* unordered: in the finished ring already */
+    struct slot_list admitted; /* held slots, oldest first */
+    unsigned char *lined_up;   /* unordered: in the finished ring already */
     struct ring free_slots;
     struct ring finished; /* unordered: completion order */
 };
@@ -47,16 +46,14 @@ struct queue *queue_new(size_t capacity, int ordered)
         return NULL;
     q->free_slots.items = calloc(capacity, sizeof(size_t));
     q->finished.items = calloc(capacity, sizeof(size_t));
-    q->older = calloc(capacity, sizeof(size_t));
-    q->newer = calloc(capacity, sizeof(size_t));
     q->lined_up = calloc(capacity, 1);
-    if (!q->free_slots.items || !q->finished.items || !q->older || !q->newer || !q->lined_up) {
+    if (!q->free_slots.items || !q->finished.items || !q->lined_up ||
+        slot_list_init(&q->admitted, capacity) < 0) {
         queue_free(q);
         return NULL;
     }
     q->capacity = capacity;
     q->ordered = ordered;
-    q->oldest = q->newest = NONE;
     for (size_t i = 0; i < capacity; i++)
         ring_push(&q->free_slots, capacity, i);
     return q;
@@ -68,8 +65,7 @@ void queue_free(struct queue *q)
         return;
     free(q->free_slots.items);
     free(q->finished.items);
-    free(q->older);
-    free(q->newer);
+    slot_list_free(&q->admitted);
     free(q->lined_up);
     free(q);
 }
@@ -91,13 +87,7 @@ long queue_admit(struct queue *q)
     size_t slot = ring_pop(&q->free_slots, q->capacity);
     q->held++;
     q->lined_up[slot] = 0;
-    q->older[slot] = q->newest;
-    q->newer[slot] = NONE;
-    if (q->newest != NONE)
-        q->newer[q->newest] = slot;
-    else
-        q->oldest = slot;
-    q->newest = slot;
+    slot_list_push(&q->admitted, slot);
     return (long)slot;
 }
 
@@ -114,28 +104,17 @@ long queue_ready(const struct queue *q, int (*is_done)(const void *ctx, size_t s
 {
     if (!q->ordered)
         return q->finished.count ? (long)q->finished.items[q->finished.head] : -1;
-    if (q->oldest == NONE || !is_done(ctx, q->oldest))
+    size_t oldest = slot_list_first(&q->admitted);
+    if (oldest == SLOT_NONE || !is_done(ctx, oldest))
         return -1;
-    return (long)q->oldest;
-}
-
-static void unlink_slot(struct queue *q, size_t slot)
-{
-    if (q->older[slot] != NONE)
-        q->newer[q->older[slot]] = q->newer[slot];
-    else
-        q->oldest = q->newer[slot];
-    if (q->newer[slot] != NONE)
-        q->older[q->newer[slot]] = q->older[slot];
-    else
-        q->newest = q->older[slot];
+    return (long)oldest;
 }
 
 void queue_release(struct queue *q, size_t slot)
 {
     /* Only the slot queue_ready returned may leave: it heads its order. */
     if (q->ordered) {
-        if (q->oldest != slot)
+        if (slot_list_first(&q->admitted) != slot)
             return;
     } else {
         if (q->finished.count == 0 || q->finished.items[q->finished.head] != slot)
@@ -143,12 +122,13 @@ void queue_release(struct queue *q, size_t slot)
         ring_pop(&q->finished, q->capacity);
         q->lined_up[slot] = 0;
     }
-    unlink_slot(q, slot);
+    slot_list_remove(&q->admitted, slot);
     q->held--;
     ring_push(&q->free_slots, q->capacity, slot);
 }
 
 long queue_oldest(const struct queue *q)
 {
-    return q->oldest == NONE ? -1 : (long)q->oldest;
+    size_t oldest = slot_list_first(&q->admitted);
+    return oldest == SLOT_NONE ? -1 : (long)oldest;
 }
