@@ -36,6 +36,7 @@ enum {
     OPT_BURST,
     OPT_WINDOW,
     OPT_MAX_FAILURES,
+    OPT_DATA_RECORD,
     OPT_LIST_OPTIONS,
 };
 
@@ -50,9 +51,13 @@ struct cli_option {
 static const struct cli_option table[] = {
     {"url", required_argument, 'u', "TEMPLATE",
      "RFC 6570 URL template over record paths (required)"},
-    {"method", required_argument, 'X', "METHOD", "HTTP method (default GET)"},
+    {"method", required_argument, 'X', "METHOD", "HTTP method (default GET, or POST with a body)"},
     {"header", required_argument, 'H', "'NAME: VALUE'",
      "add a header; {path} in VALUE is substituted"},
+    {"data", required_argument, 'd', "TEMPLATE",
+     "send a body (POST); JSON keeps \"{path}\" values' types"},
+    {"data-record", no_argument, OPT_DATA_RECORD, NULL,
+     "send the input record itself as a JSON body (POST)"},
     {"into", required_argument, 'i', "PATH", "where the response goes (default response)"},
     {"ok", required_argument, OPT_OK, "LIST", "statuses that succeed, e.g. 2xx,404 (default 2xx)"},
     {"max-response-size", required_argument, OPT_MAX_RESPONSE_SIZE, "SIZE",
@@ -266,6 +271,8 @@ static int apply(struct enrich_options *o, int val, const char *arg)
     case 'u': o->url = arg; return 0;
     case 'X': o->method = arg; return parse_method(arg);
     case 'H': o->headers[o->nheaders++] = arg; return 0;
+    case 'd': o->data = arg; return 0;
+    case OPT_DATA_RECORD: o->data_record = 1; return 0;
     case 'i':
         o->into = arg;
         return valid_path(arg) ? 0 : usage("--into: not a valid path: '%s'%s", arg, "");
@@ -332,6 +339,23 @@ static void build_getopt(struct option *longs, char *shorts)
 static int looks_like_url(const char *arg)
 {
     return strncasecmp(arg, "http://", 7) == 0 || strncasecmp(arg, "https://", 8) == 0;
+}
+
+/* The body options agree with each other and with -X; with a body and no
+ * -X, the method is POST. */
+static enum cli_result settle_body(struct enrich_options *o)
+{
+    if (o->data && o->data_record)
+        return usage("--data and --data-record: give one body, not both%s%s", "", ""), CLI_USAGE;
+    if (!o->data && !o->data_record)
+        return CLI_RUN;
+    if (o->method && strcmp(o->method, "HEAD") == 0)
+        return usage("--method HEAD sends no body: drop %s%s", o->data ? "--data" : "--data-record",
+                     ""),
+               CLI_USAGE;
+    if (!o->method)
+        o->method = "POST";
+    return CLI_RUN;
 }
 
 /* A URL where a FILE goes is most likely a template missing its -u. The
@@ -429,7 +453,8 @@ enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
     }
     for (int i = optind; i < argc; i++)
         o->inputs[o->ninputs++] = argv[i];
-    return require_url(o);
+    enum cli_result r = require_url(o);
+    return r == CLI_RUN ? settle_body(o) : r;
 }
 
 void cli_free(struct enrich_options *o)

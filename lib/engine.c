@@ -190,8 +190,8 @@ static int setup(struct run *run)
 {
     const struct enrich_options *o = run->o;
     char err[1200];
-    run->spec =
-        request_spec_new(o->url, o->headers, o->nheaders, o->allow_missing, err, sizeof(err));
+    run->spec = request_spec_new(o->url, o->headers, o->nheaders, o->data, o->data_record,
+                                 o->allow_missing, err, sizeof(err));
     if (!run->spec) {
         say(o, "%s", err);
         return -1;

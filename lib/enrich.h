@@ -39,9 +39,11 @@ struct enrich_retry {
 
 struct enrich_options {
     const char *url;      /* RFC 6570 template (required) */
-    const char *method;   /* NULL: GET */
+    const char *method;   /* NULL: GET, or POST when there is a body */
     const char **headers; /* "Name: value" templates, nheaders of them */
     size_t nheaders;
+    const char *data;        /* -d: the body template, or NULL (see request.h) */
+    int data_record;         /* --data-record: the body is the record's own line */
     const char *into;        /* dotted path for the result; default "response" */
     const char *error_into;  /* dotted path for the error object; default "error" */
     struct enrich_ok_set ok; /* filled by enrich_parse_ok */

@@ -111,8 +111,10 @@ static void start_attempt(struct run *run, struct record *r)
     const char *const *fixed = request_spec_static_headers(run->spec, &n);
     const char *const *headers = fixed ? NULL : r->req.headers;
     if (record_start(r) < 0 ||
+        /* The body is borrowed: r->req is rebuilt only when the slot takes
+         * its next record, after this transfer has ended. */
         (r->transfer = http_start(run->http, slot_of(run, r), r->req.url.data, headers,
-                                  r->req.nheaders, budget)) < 0) {
+                                  r->req.nheaders, r->req.body, r->req.body_len, budget)) < 0) {
         say(run->o, "%s:%lu: out of memory starting a request", r->input, r->lineno);
         run_stop(run, ENRICH_ABORTED);
         return;

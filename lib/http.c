@@ -19,6 +19,7 @@ struct transfer {
     size_t owner;
     CURL *easy;
     struct curl_slist *headers; /* this request's own list; freed after removal */
+    const char *custom_method;  /* CURLOPT_CUSTOMREQUEST as last set on easy, or NULL */
     struct buf body;
     char content_type[256]; /* copied: libcurl's copy dies when the handle is reused */
     char retry_after[64];   /* the Retry-After value, or "" */
@@ -206,12 +207,6 @@ static CURL *easy_new(struct http *h, struct transfer *t)
             curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->cfg.max_body) == CURLE_OK;
     if (ok && h->cfg.connect_timeout_ms > 0)
         ok = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms) == CURLE_OK;
-    if (ok && method && strcmp(method, "GET") != 0) {
-        if (strcmp(method, "HEAD") == 0)
-            ok = curl_easy_setopt(e, CURLOPT_NOBODY, 1L) == CURLE_OK;
-        else
-            ok = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method) == CURLE_OK;
-    }
     if (!ok) {
         curl_easy_cleanup(e);
         return NULL;
@@ -226,9 +221,83 @@ static void give_back(struct http *h, struct transfer *t)
     h->free_ids[h->nfree++] = (size_t)(t - h->transfers);
 }
 
+static int is_method(const char *method, const char *name)
+{
+    return strcmp(method, name) == 0;
+}
+
+/* Methods that carry a body: without one, an empty body is sent (as curl
+ * does with -d ''), so that the request has a Content-Length. */
+static int wants_body(const char *method)
+{
+    return is_method(method, "POST") || is_method(method, "PUT") || is_method(method, "PATCH");
+}
+
+static int has_header(const struct curl_slist *list, const char *name)
+{
+    size_t k = strlen(name);
+    for (; list; list = list->next)
+        if (strncasecmp(list->data, name, k) == 0 && (list->data[k] == ':' || list->data[k] == ';'))
+            return 1;
+    return 0;
+}
+
+/* The method and the body. A reused handle keeps its options, so each is
+ * set for every request. POSTFIELDS makes libcurl send a POST, HTTPGET a
+ * GET and NOBODY a HEAD; any other method, or a GET with a body, is named
+ * with CUSTOMREQUEST (a POST is not: libcurl then turns it into a GET on a
+ * 301, 302 or 303 redirect, as browsers do). */
+static int set_method(struct http *h, struct transfer *t, const char *body, size_t body_len)
+{
+    const char *method = h->cfg.method ? h->cfg.method : body ? "POST" : "GET";
+    int head = is_method(method, "HEAD");
+    if (head)
+        body = NULL; /* a HEAD request sends none */
+    else if (!body && wants_body(method))
+        body = "", body_len = 0;
+    CURL *e = t->easy;
+    int ok;
+    if (body)
+        ok = curl_easy_setopt(e, CURLOPT_POSTFIELDS, body) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len) == CURLE_OK;
+    else
+        ok = curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_HTTPGET, 1L) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_NOBODY, (long)head) == CURLE_OK;
+    const char *custom = head || is_method(method, body ? "POST" : "GET") ? NULL : method;
+    if (ok && custom != t->custom_method) {
+        ok = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, custom) == CURLE_OK;
+        t->custom_method = ok ? custom : NULL;
+    }
+    return ok ? 0 : -1;
+}
+
+/* An empty body without a Content-Type of the user's gets none: libcurl's
+ * default, application/x-www-form-urlencoded, would say there is a form. */
+static int no_default_type(struct http *h, struct transfer *t, const char *body)
+{
+    const char *method = h->cfg.method ? h->cfg.method : "GET";
+    if (body || !wants_body(method))
+        return 0;
+    if (!t->headers) {
+        int failed;
+        t->headers = slist_from(h->cfg.headers, h->cfg.nheaders, &failed);
+        if (failed)
+            return -1;
+    }
+    if (has_header(t->headers, "Content-Type"))
+        return 0;
+    struct curl_slist *next = curl_slist_append(t->headers, "Content-Type:");
+    if (!next)
+        return -1;
+    t->headers = next;
+    return 0;
+}
+
 /* Set up t for one attempt. Returns 0, or -1 (out of memory). */
 static int prepare(struct http *h, struct transfer *t, const char *url, const char *const *headers,
-                   size_t nheaders, long timeout_ms)
+                   size_t nheaders, const char *body, size_t body_len, long timeout_ms)
 {
     if (!t->easy) {
         /* Transfers are set up on first use: a large --capacity costs little
@@ -253,7 +322,9 @@ static int prepare(struct http *h, struct transfer *t, const char *url, const ch
         if (failed)
             return -1;
     }
-    struct curl_slist *list = headers ? t->headers : h->common_headers;
+    if (no_default_type(h, t, body) < 0 || set_method(h, t, body, body_len) < 0)
+        return -1;
+    struct curl_slist *list = t->headers ? t->headers : h->common_headers;
     if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L) !=
@@ -264,12 +335,12 @@ static int prepare(struct http *h, struct transfer *t, const char *url, const ch
 }
 
 long http_start(struct http *h, size_t owner, const char *url, const char *const *headers,
-                size_t nheaders, long timeout_ms)
+                size_t nheaders, const char *body, size_t body_len, long timeout_ms)
 {
     if (h->nfree == 0)
         return -1;
     struct transfer *t = &h->transfers[h->free_ids[h->nfree - 1]];
-    if (prepare(h, t, url, headers, nheaders, timeout_ms) < 0 ||
+    if (prepare(h, t, url, headers, nheaders, body, body_len, timeout_ms) < 0 ||
         curl_multi_add_handle(h->multi, t->easy) != CURLM_OK)
         return -1;
     h->nfree--;

@@ -19,9 +19,12 @@
 struct http; /* opaque */
 
 struct http_config {
-    size_t transfers;        /* at most this many at once (started and not released) */
-    size_t max_connections;  /* 0: no bound; else transfers past it wait for a connection */
-    const char *method;      /* NULL or "GET": GET */
+    size_t transfers;       /* at most this many at once (started and not released) */
+    size_t max_connections; /* 0: no bound; else transfers past it wait for a connection */
+    /* NULL: GET, or POST for a request with a body. A POST, PUT or PATCH
+     * without a body sends an empty one (Content-Length: 0); a HEAD never
+     * sends one. */
+    const char *method;
     long connect_timeout_ms; /* 0: libcurl's default */
     int follow_redirects;
     size_t max_body;            /* a longer response body fails the attempt */
@@ -71,10 +74,14 @@ void http_free(struct http *h);
 
 /* Start a transfer for owner. headers: this request's own header lines, or
  * NULL for the configured ones (copied: the caller may free them at once).
- * timeout_ms bounds the attempt. Returns the transfer's id, or -1 (out of
- * memory, or every transfer is taken). */
+ * body[0..body_len): the request body, or NULL for none. The body is
+ * BORROWED (libcurl's CURLOPT_POSTFIELDS reads it while sending, again on a
+ * redirect that keeps the method): it must stay as it is until the transfer
+ * is handed back by http_next_done or ended by http_cancel. timeout_ms
+ * bounds the attempt. Returns the transfer's id, or -1 (out of memory, or
+ * every transfer is taken). */
 long http_start(struct http *h, size_t owner, const char *url, const char *const *headers,
-                size_t nheaders, long timeout_ms);
+                size_t nheaders, const char *body, size_t body_len, long timeout_ms);
 /* End a transfer that has not finished, or give back one that has: either
  * way it is free again, and no result will come for it. */
 void http_cancel(struct http *h, size_t transfer);

@@ -46,7 +46,7 @@ int render_dry_run(const struct render_spec *s, const struct record *r, struct b
 {
     buf_reset(out);
     buf_reset(scratch);
-    const char *method = s->method ? s->method : "GET";
+    const char *method = s->method ? s->method : r->req.body ? "POST" : "GET";
     int ok = buf_printf(out, "{\"line\":%lu,\"method\":", r->lineno) == 0 &&
              jspan_quote(method, strlen(method), out) == 0 && buf_puts(out, ",\"url\":") == 0 &&
              request_redact_url(r->req.url.data, scratch) == 0 &&
@@ -61,7 +61,16 @@ int render_dry_run(const struct render_spec *s, const struct record *r, struct b
         ok = (i == 0 || buf_putc(out, ',') == 0) && request_redact_header(lines[i], scratch) == 0 &&
              jspan_quote(scratch->data, scratch->len, out) == 0;
     }
-    ok = ok && buf_puts(out, "],\"body\":null}") == 0;
+    /* A JSON body is shown as the value itself (minified: a template may
+     * span lines), any other as a string. Secrets in it are not redacted. */
+    ok = ok && buf_puts(out, "],\"body\":") == 0;
+    if (ok && !r->req.body)
+        ok = buf_puts(out, "null") == 0;
+    else if (ok && request_spec_body_is_json(s->request))
+        ok = jspan_minify(r->req.body, r->req.body_len, out) == 0;
+    else if (ok)
+        ok = jspan_quote(r->req.body, r->req.body_len, out) == 0;
+    ok = ok && buf_putc(out, '}') == 0;
     return ok ? 1 : -1;
 }
 

@@ -17,7 +17,7 @@ struct render_spec {
     const char *error_into; /* where an error object goes */
     enum enrich_on_error on_error;
     int dry_run;
-    const char *method;                 /* NULL: GET */
+    const char *method;                 /* NULL: GET, or POST with a body */
     const struct request_spec *request; /* for a dry run's headers */
 };
 
@@ -32,8 +32,10 @@ int render_error_object(const struct record *r, struct buf *out);
 int render_failed(const struct render_spec *s, const struct record *r, struct buf *scratch,
                   struct buf *out);
 
-/* A dry run's line for r: {"line":N,"method":..,"url":..,"headers":[..],"body":null},
- * secrets redacted. Returns 1, -1 out of memory. */
+/* A dry run's line for r: {"line":N,"method":..,"url":..,"headers":[..],"body":..},
+ * secrets in the URL and headers redacted. The body is null without one,
+ * the JSON value itself (minified) for a JSON body, else a JSON string.
+ * Returns 1, -1 out of memory. */
 int render_dry_run(const struct render_spec *s, const struct record *r, struct buf *scratch,
                    struct buf *out);
 

@@ -9,6 +9,8 @@
 #include <strings.h>
 
 #include "http.h"
+#include "jsonspan.h"
+#include "jsonvalid.h"
 #include "tmpl.h"
 
 struct header_spec {
@@ -16,7 +18,28 @@ struct header_spec {
     struct tmpl *value;
 };
 
+enum body_kind { BODY_NONE, BODY_TEXT, BODY_JSON, BODY_RECORD };
+
+/* A body template is cut into parts: literal bytes of its text, and
+ * expressions, each a TMPL_RAW template of its own. */
+enum body_part_kind {
+    PART_LITERAL, /* text[off..off+len) as it is */
+    PART_TEXT,    /* a text template, expanded as it is */
+    PART_EXACT,   /* a JSON string "{path}": the value's own JSON text */
+    PART_ESCAPED  /* a "{path}" inside a JSON string: the value's text, JSON-escaped */
+};
+
+struct body_part {
+    enum body_part_kind kind;
+    size_t off, len;
+    struct tmpl *expr; /* NULL for a literal */
+};
+
 struct request_spec {
+    enum body_kind body_kind;
+    char *body_text;
+    struct body_part *body_parts;
+    size_t nbody_parts;
     struct tmpl *url;
     size_t url_dots; /* dot segments the template's own text has */
     int allow_missing;
@@ -238,8 +261,171 @@ static int build_static(struct request_spec *s)
     return 0;
 }
 
+/* ---- the body template ------------------------------------------------ */
+
+static int add_part(struct request_spec *s, enum body_part_kind kind, size_t off, size_t len,
+                    struct tmpl *expr)
+{
+    struct body_part *p = realloc(s->body_parts, (s->nbody_parts + 1) * sizeof(*p));
+    if (!p) {
+        tmpl_free(expr);
+        return -1;
+    }
+    s->body_parts = p;
+    p[s->nbody_parts++] = (struct body_part){kind, off, len, expr};
+    return 0;
+}
+
+/* The expression text[at..] ("{path}") as a template of its own, its length
+ * in *len. */
+static struct tmpl *parse_expression(const char *text, size_t at, size_t end, size_t *len,
+                                     char *err, size_t errlen)
+{
+    const char *close = memchr(text + at, '}', end - at);
+    if (!close) {
+        snprintf(err, errlen, "invalid body template: unclosed '{' at byte %zu", at + 1);
+        return NULL;
+    }
+    *len = (size_t)(close + 1 - (text + at));
+    char *expr = strndup(text + at, *len);
+    struct tmpl_error terr = {0};
+    struct tmpl *t = expr ? tmpl_parse(expr, TMPL_RAW, &terr) : NULL;
+    if (!t)
+        snprintf(err, errlen, "invalid body template: %s at byte %zu",
+                 expr ? terr.msg : "out of memory", at + 1);
+    free(expr);
+    return t;
+}
+
+/* The JSON string text[open..close] (quotes included): literal, or cut at
+ * each "{path}" its raw text has ("\u007b" is a literal brace). */
+static int compile_string(struct request_spec *s, size_t open, size_t close, int is_key,
+                          size_t *literal_from, char *err, size_t errlen)
+{
+    const char *text = s->body_text;
+    if (!memchr(text + open, '{', close - open))
+        return 0; /* stays in the literal run */
+    if (add_part(s, PART_LITERAL, *literal_from, open + 1 - *literal_from, NULL) < 0)
+        goto nomem;
+    size_t lit = open + 1;
+    for (size_t i = open + 1; i < close;) {
+        if (text[i] == '\\') {
+            i += 2;
+            continue;
+        }
+        if (text[i] != '{') {
+            i++;
+            continue;
+        }
+        size_t len;
+        struct tmpl *t = parse_expression(text, i, close, &len, err, errlen);
+        if (!t)
+            return -1;
+        /* A whole value "{path}" is the value itself; a key stays a string. */
+        if (!is_key && i == open + 1 && i + len == close) {
+            s->nbody_parts--; /* the opening quote goes too */
+            if (add_part(s, PART_LITERAL, *literal_from, open - *literal_from, NULL) < 0 ||
+                add_part(s, PART_EXACT, i, len, t) < 0)
+                goto nomem;
+            *literal_from = close + 1;
+            return 0;
+        }
+        if ((i > lit && add_part(s, PART_LITERAL, lit, i - lit, NULL) < 0) ||
+            add_part(s, PART_ESCAPED, i, len, t) < 0)
+            goto nomem;
+        i += len;
+        lit = i;
+    }
+    *literal_from = lit;
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+/* A JSON template (already validated): every string is looked at. */
+static int compile_json_body(struct request_spec *s, char *err, size_t errlen)
+{
+    const char *text = s->body_text;
+    size_t n = strlen(text), literal_from = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] != '"')
+            continue;
+        size_t close = i + 1;
+        while (close < n && text[close] != '"')
+            close += text[close] == '\\' ? 2 : 1;
+        const char *after = jspan_skip_ws(text + close + 1, text + n);
+        int is_key = after < text + n && *after == ':';
+        if (compile_string(s, i, close, is_key, &literal_from, err, errlen) < 0)
+            return -1;
+        i = close;
+    }
+    if (literal_from < n && add_part(s, PART_LITERAL, literal_from, n - literal_from, NULL) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int compile_body(struct request_spec *s, const char *body, int body_is_record, char *err,
+                        size_t errlen)
+{
+    if (body_is_record) {
+        s->body_kind = BODY_RECORD;
+        return 0;
+    }
+    if (!body)
+        return 0;
+    if (!(s->body_text = strdup(body))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    enum jtype type;
+    size_t at;
+    int rc = json_validate(body, strlen(body), &type, &at);
+    if (rc == -2) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (rc == 0) {
+        s->body_kind = BODY_JSON;
+        return compile_json_body(s, err, errlen);
+    }
+    s->body_kind = BODY_TEXT;
+    struct tmpl_error terr = {0};
+    struct tmpl *t = tmpl_parse(body, TMPL_RAW, &terr);
+    if (!t) {
+        snprintf(err, errlen, "invalid body template: %s", terr.msg);
+        return -1;
+    }
+    if (add_part(s, PART_TEXT, 0, strlen(body), t) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int names_header(const char *const *headers, size_t n, const char *name)
+{
+    size_t k = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strcspn(headers[i], ":");
+        while (len > 0 && (headers[i][len - 1] == ' ' || headers[i][len - 1] == '\t'))
+            len--;
+        if (len == k && strncasecmp(headers[i], name, k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int request_spec_body_is_json(const struct request_spec *s)
+{
+    return s->body_kind == BODY_JSON || s->body_kind == BODY_RECORD;
+}
+
 struct request_spec *request_spec_new(const char *url, const char *const *headers, size_t nheaders,
-                                      int allow_missing, char *err, size_t errlen)
+                                      const char *body, int body_is_record, int allow_missing,
+                                      char *err, size_t errlen)
 {
     struct request_spec *s = calloc(1, sizeof(*s));
     if (!s || !(s->headers = calloc(nheaders + 1, sizeof(*s->headers)))) {
@@ -268,6 +454,15 @@ struct request_spec *request_spec_new(const char *url, const char *const *header
     for (size_t i = 0; i < nheaders; i++)
         if (add_header(s, headers[i], err, errlen) < 0)
             goto fail;
+    if (compile_body(s, body, body_is_record, err, errlen) < 0)
+        goto fail;
+    /* A body says what it is, unless the user said it already. */
+    if (s->body_kind != BODY_NONE && !names_header(headers, nheaders, "Content-Type") &&
+        add_header(s,
+                   s->body_kind == BODY_TEXT ? "Content-Type: text/plain; charset=utf-8"
+                                             : "Content-Type: application/json",
+                   err, errlen) < 0)
+        goto fail;
     if (build_static(s) < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -292,6 +487,10 @@ void request_spec_free(struct request_spec *s)
     free(s->static_storage);
     free(s->static_lines);
     free(s->headers);
+    for (size_t i = 0; i < s->nbody_parts; i++)
+        tmpl_free(s->body_parts[i].expr);
+    free(s->body_parts);
+    free(s->body_text);
     free(s);
 }
 
@@ -306,12 +505,16 @@ void request_init(struct request *r, size_t max_url)
     memset(r, 0, sizeof(*r));
     buf_init(&r->url, max_url);
     buf_init(&r->header_text, max_url);
+    buf_init(&r->body_text, REQUEST_MAX_BODY);
+    buf_init(&r->body_scratch, REQUEST_MAX_BODY);
 }
 
 void request_free(struct request *r)
 {
     buf_free(&r->url);
     buf_free(&r->header_text);
+    buf_free(&r->body_text);
+    buf_free(&r->body_scratch);
     free(r->headers);
     memset(r, 0, sizeof(*r));
 }
@@ -394,10 +597,80 @@ static int build_header(const struct request_spec *s, const struct header_spec *
     return 0;
 }
 
+/* The value's text JSON-escaped, without the quotes, appended to out. */
+static enum tmpl_status expand_escaped(const struct request_spec *s, const struct tmpl *t,
+                                       const char *rec, size_t n, struct request *r,
+                                       struct tmpl_error *terr)
+{
+    buf_reset(&r->body_scratch);
+    enum tmpl_status st = tmpl_expand(t, rec, n, s->allow_missing, &r->body_scratch, terr);
+    if (st != TMPL_OK)
+        return st;
+    struct buf *out = &r->body_text;
+    size_t at = out->len;
+    if (jspan_quote(r->body_scratch.data ? r->body_scratch.data : "", r->body_scratch.len, out) < 0)
+        return TMPL_NOMEM;
+    memmove(out->data + at, out->data + at + 1, out->len - at - 2);
+    out->len -= 2;
+    out->data[out->len] = '\0';
+    return TMPL_OK;
+}
+
+static enum tmpl_status expand_exact(const struct request_spec *s, const struct tmpl *t,
+                                     const char *rec, size_t n, struct request *r,
+                                     struct tmpl_error *terr)
+{
+    struct jspan v;
+    int found = tmpl_single_value(t, rec, n, &v, terr);
+    if (found < 0)
+        return TMPL_NOMEM;
+    if (found == 0 && !s->allow_missing)
+        return TMPL_MISSING;
+    if (found == 0)
+        return buf_puts(&r->body_text, "null") < 0 ? TMPL_NOMEM : TMPL_OK;
+    return buf_append(&r->body_text, v.p, v.n) < 0 ? TMPL_NOMEM : TMPL_OK;
+}
+
+static int build_body(const struct request_spec *s, const char *rec, size_t n, struct request *r,
+                      struct failure *f)
+{
+    r->body = NULL;
+    r->body_len = 0;
+    if (s->body_kind == BODY_RECORD) {
+        r->body = rec;
+        r->body_len = n;
+        return 0;
+    }
+    if (s->body_kind == BODY_NONE)
+        return 0;
+    buf_reset(&r->body_text);
+    for (size_t i = 0; i < s->nbody_parts; i++) {
+        const struct body_part *p = &s->body_parts[i];
+        struct tmpl_error terr = {0};
+        enum tmpl_status st = TMPL_OK;
+        switch (p->kind) {
+        case PART_LITERAL:
+            st =
+                buf_append(&r->body_text, s->body_text + p->off, p->len) < 0 ? TMPL_NOMEM : TMPL_OK;
+            break;
+        case PART_TEXT:
+            st = tmpl_expand(p->expr, rec, n, s->allow_missing, &r->body_text, &terr);
+            break;
+        case PART_EXACT: st = expand_exact(s, p->expr, rec, n, r, &terr); break;
+        case PART_ESCAPED: st = expand_escaped(s, p->expr, rec, n, r, &terr); break;
+        }
+        if (st != TMPL_OK)
+            return tmpl_failure(st, &terr, "body", f);
+    }
+    r->body = r->body_text.data ? r->body_text.data : "";
+    r->body_len = r->body_text.len;
+    return 0;
+}
+
 int request_build(const struct request_spec *s, const char *rec, size_t n, struct request *r,
                   struct failure *f)
 {
-    if (build_url(s, rec, n, r, f) < 0)
+    if (build_url(s, rec, n, r, f) < 0 || build_body(s, rec, n, r, f) < 0)
         return -1;
     r->nheaders = 0;
     buf_reset(&r->header_text);

@@ -1,7 +1,7 @@
-/* Turning a record into an HTTP request: the URL template and header
- * templates are compiled once; request_build expands them per record and
- * refuses what must never be sent (holes, header injection, path climbing,
- * schemes other than http and https). No I/O. */
+/* Turning a record into an HTTP request: the URL, header and body templates
+ * are compiled once; request_build expands them per record and refuses what
+ * must never be sent (holes, header injection, path climbing, schemes other
+ * than http and https). No I/O. */
 #ifndef ENRICH_REQUEST_H
 #define ENRICH_REQUEST_H
 
@@ -19,26 +19,55 @@ struct request {
     const char **headers;   /* pointers into header_text */
     size_t nheaders;
     size_t headers_cap;
+    /* The body, or NULL for none: into body_text (a -d template expanded),
+     * or, with --data-record, the record text given to request_build
+     * (borrowed: valid while that text is). */
+    const char *body;
+    size_t body_len;
+    struct buf body_text;
+    struct buf body_scratch; /* one value's text before it is JSON-escaped */
 };
 
-/* Compile the templates. Returns NULL with a one-line message in err (size
- * errlen) on a usage error or out of memory. Strings are copied. Usage
- * errors: a template's syntax, a literal scheme other than http or https,
- * and a literal scheme://authority that no record's URL could get past (a
- * port outside 1 to 65535, an empty host, or one libcurl refuses). */
+/* The longest body a -d template expands to; a longer one fails the record
+ * as bad_request. */
+#define REQUEST_MAX_BODY ((size_t)1 << 30)
+
+/* Compile the templates. body is the -d template or NULL; body_is_record
+ * (--data-record) sends each record's own line instead. A body template
+ * that is valid JSON is a JSON template: a string that is exactly "{path}"
+ * becomes the value at path, its own text, whatever its type; a "{path}" in
+ * a longer string (or a key) is the value as text (as in a header),
+ * JSON-escaped; a literal brace in a string is written \u007b. Any other
+ * template is text, "{path}" replaced by the value as text, unescaped. A
+ * body adds "Content-Type: application/json" (a JSON template or the
+ * record) or "Content-Type: text/plain; charset=utf-8" (a text template)
+ * unless a header names Content-Type.
+ *
+ * Returns NULL with a one-line message in err (size errlen) on a usage error
+ * or out of memory. Strings are copied. Usage errors: a template's syntax, a
+ * literal scheme other than http or https, and a literal scheme://authority
+ * that no record's URL could get past (a port outside 1 to 65535, an empty
+ * host, or one libcurl refuses). */
 struct request_spec *request_spec_new(const char *url, const char *const *headers, size_t nheaders,
-                                      int allow_missing, char *err, size_t errlen);
+                                      const char *body, int body_is_record, int allow_missing,
+                                      char *err, size_t errlen);
 void request_spec_free(struct request_spec *s);
 
 /* Header lines that are the same for every record (no {path} in them), or
  * NULL if some header is templated. */
 const char *const *request_spec_static_headers(const struct request_spec *s, size_t *n);
 
+/* 1 if the requests' bodies are JSON (a JSON template, or the record). */
+int request_spec_body_is_json(const struct request_spec *s);
+
 void request_init(struct request *r, size_t max_url);
 void request_free(struct request *r);
 
 /* Expand for the record rec[0..n) (a valid JSON object). Returns 0, or -1
- * with f filled (missing_field, bad_request). */
+ * with f filled (missing_field, bad_request). A path missing from the body
+ * fails as missing_field, as in the URL; with allow_missing, an exact
+ * "{path}" becomes null and a "{path}" in text becomes nothing. An exact
+ * "{path}" whose value is null, [] or {} sends that value. */
 int request_build(const struct request_spec *s, const char *rec, size_t n, struct request *r,
                   struct failure *f);
 

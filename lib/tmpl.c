@@ -745,3 +745,32 @@ enum tmpl_status tmpl_expand(const struct tmpl *t, const char *rec, size_t n, in
     buf_free(&x.scratch);
     return st;
 }
+
+int tmpl_single_value(const struct tmpl *t, const char *rec, size_t n, struct jspan *out,
+                      struct tmpl_error *err)
+{
+    if (t->nparts != 1 || t->parts[0].nvars != 1 || t->mode != TMPL_RAW) {
+        set_error(err, 0, "not a single {path}");
+        return -1;
+    }
+    struct expander x = {.t = t, .err = err};
+    if (jspan_value(rec, rec + n, &x.root) < 0) {
+        set_error(err, 0, "record is not valid JSON");
+        return -1;
+    }
+    /* Decoded names (the %XX fallback) are never longer than the template. */
+    buf_init(&x.scratch, strlen(t->text) + 1);
+    const struct tmpl_var *v = &t->vars[t->parts[0].var0];
+    int r = lookup(&x, v, out);
+    buf_free(&x.scratch);
+    if (r == 0)
+        missing(&x, &t->parts[0], v);
+    else if (r < 0)
+        set_error(err, 0, "record is not valid JSON, or out of memory");
+    return r;
+}
+
+int tmpl_is_single(const struct tmpl *t)
+{
+    return t->mode == TMPL_RAW && t->nparts == 1 && t->parts[0].nvars == 1;
+}

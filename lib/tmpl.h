@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "jsonspan.h"
 
 enum tmpl_mode {
     TMPL_URI, /* RFC 6570: operators, prefixes, explode, pct-encoding */
@@ -44,5 +45,14 @@ size_t tmpl_expressions(const struct tmpl *t);
  * err->msg names it. On failure out may hold a partial expansion. */
 enum tmpl_status tmpl_expand(const struct tmpl *t, const char *rec, size_t n, int allow_missing,
                              struct buf *out, struct tmpl_error *err);
+
+/* 1 if t (TMPL_RAW) is exactly one "{path}" and nothing else. */
+int tmpl_is_single(const struct tmpl *t);
+/* For such a template: the value at its path in rec[0..n) (a valid JSON
+ * object), a span borrowed from rec, found as tmpl_expand finds it (the %XX
+ * fallback included). Returns 1 found (maybe null), 0 absent (err->msg
+ * names the field), -1 malformed record or out of memory. */
+int tmpl_single_value(const struct tmpl *t, const char *rec, size_t n, struct jspan *out,
+                      struct tmpl_error *err);
 
 #endif

@@ -99,7 +99,7 @@ static long start(struct http *h, size_t owner, const char *path)
 {
     char url[128];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-    return http_start(h, owner, url, NULL, 0, 10000);
+    return http_start(h, owner, url, NULL, 0, NULL, 0, 10000);
 }
 
 /* Wait (5 s at most) for the next result. */

@@ -10,7 +10,7 @@ static struct request_spec *spec(const char *url, const char *h1, const char *h2
     const char *headers[2] = {h1, h2};
     char err[512];
     size_t n = h2 ? 2 : h1 ? 1 : 0;
-    struct request_spec *s = request_spec_new(url, headers, n, allow, err, sizeof(err));
+    struct request_spec *s = request_spec_new(url, headers, n, NULL, 0, allow, err, sizeof(err));
     if (!s)
         printf("# spec error: %s\n", err);
     return s;
@@ -107,7 +107,8 @@ static void literal_authority(void)
     ok(compiles("http://h:6{/x}5535/", 1), "with allow-missing, {/x} may be empty: not checked");
 
     char err[512];
-    ok(request_spec_new("http://u:secret@h:99999/", NULL, 0, 0, err, sizeof(err)) == NULL &&
+    ok(request_spec_new("http://u:secret@h:99999/", NULL, 0, NULL, 0, 0, err, sizeof(err)) ==
+               NULL &&
            strstr(err, "port must be a number from 1 to 65535") && !strstr(err, "secret"),
        "the message names the port and hides the password (%s)", err);
 }
