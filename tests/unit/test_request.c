@@ -143,6 +143,97 @@ static void headers(void)
     request_free(&r);
 }
 
+static struct request_spec *body_spec(const char *body, int is_record, const char *h1, int allow)
+{
+    const char *headers[1] = {h1};
+    char err[512];
+    struct request_spec *s = request_spec_new("http://h/", headers, h1 ? 1 : 0, body, is_record,
+                                              allow, err, sizeof(err));
+    if (!s)
+        printf("# spec error: %s\n", err);
+    return s;
+}
+
+/* The body built for rec, as a string ("(none)" without one, "(failed)" on failure). */
+static const char *body_of(struct request_spec *s, const char *rec, struct request *r)
+{
+    if (build(s, rec, r) != FAIL_NONE)
+        return "(failed)";
+    if (!r->body)
+        return "(none)";
+    static char text[1024];
+    snprintf(text, sizeof(text), "%.*s", (int)r->body_len, r->body);
+    return text;
+}
+
+static const char *only_header(struct request_spec *s)
+{
+    size_t n;
+    const char *const *lines = request_spec_static_headers(s, &n);
+    return lines && n == 1 ? lines[0] : "(not one static header)";
+}
+
+static void bodies(void)
+{
+    struct request r;
+    request_init(&r, 4096);
+    struct request_spec *s = body_spec(NULL, 0, NULL, 0);
+    is_str(body_of(s, "{\"a\":1}", &r), "(none)", "no -d: no body");
+    ok(!request_spec_body_is_json(s), "and no JSON body");
+    request_spec_free(s);
+
+    s = body_spec("{\"id\": \"{id}\", \"f\":\"{f}\", \"o\":\"{o}\", \"s\":\"{s}\", \"n\":\"{n}\"}",
+                  0, NULL, 0);
+    is_str(body_of(s,
+                   "{\"id\":12345678901234567890123,\"f\":1.000,\"o\":{\"a\": [1, 2]},"
+                   "\"s\":\"q\\\"\\u00e9\",\"n\":null}",
+                   &r),
+           "{\"id\": 12345678901234567890123, \"f\":1.000, \"o\":{\"a\": [1, 2]}, "
+           "\"s\":\"q\\\"\\u00e9\", \"n\":null}",
+           "a JSON template puts each exact \"{path}\" value's own text in");
+    ok(request_spec_body_is_json(s), "a JSON template makes a JSON body");
+    is_str(only_header(s), "Content-Type: application/json", "which says so");
+    is_str(body_of(s, "{\"id\":1,\"f\":2,\"o\":3,\"s\":4}", &r), "(failed)",
+           "an absent path fails");
+    ok(build(s, "{\"id\":1}", &r) == FAIL_MISSING_FIELD, "as missing_field");
+    request_spec_free(s);
+
+    s = body_spec("{\"msg\":\"hi {name}, #{id} \\u007bx}\",\"{k}\":\"{k}\"}", 0, NULL, 0);
+    is_str(body_of(s, "{\"name\":\"a\\\"b\\n\\u00e9\",\"id\":7,\"k\":\"key\"}", &r),
+           "{\"msg\":\"hi a\\\"b\\n\u00e9, #7 \\u007bx}\",\"key\":\"key\"}",
+           "{path} inside a string, or as a key, is text, JSON-escaped; \\u007b is a brace");
+    request_spec_free(s);
+
+    s = body_spec("{\"x\":\"{x}\",\"t\":\"<{x}>\"}", 0, NULL, 1);
+    is_str(body_of(s, "{}", &r), "{\"x\":null,\"t\":\"<>\"}",
+           "--allow-missing: an absent exact value is null, absent text is nothing");
+    request_spec_free(s);
+
+    s = body_spec("id={id}&o={o} {s}", 0, NULL, 0);
+    is_str(body_of(s, "{\"id\":1.50,\"o\":{\"a\": 1},\"s\":\"a\\\"b\"}", &r),
+           "id=1.50&o={\"a\":1} a\"b", "a text template substitutes raw text");
+    ok(!request_spec_body_is_json(s), "a text body is not JSON");
+    is_str(only_header(s), "Content-Type: text/plain; charset=utf-8", "and is labelled text");
+    request_spec_free(s);
+
+    s = body_spec(NULL, 1, NULL, 0);
+    const char *rec = "{\"b\":1, \"a\" : \"x  y\"}";
+    is_str(body_of(s, rec, &r), rec, "--data-record sends the record byte for byte");
+    ok(r.body == rec, "borrowing it, not copying");
+    ok(request_spec_body_is_json(s), "as JSON");
+    request_spec_free(s);
+
+    s = body_spec("{\"a\":\"{a}\"}", 0, "content-TYPE: application/x-ndjson", 0);
+    is_str(only_header(s), "content-TYPE: application/x-ndjson",
+           "a Content-Type header of the user's replaces the default");
+    request_spec_free(s);
+
+    ok(body_spec("{\"a\":\"{a\"}", 0, NULL, 0) == NULL, "an unclosed '{' in a string is refused");
+    ok(body_spec("{\"a\":\"{a b}\"}", 0, NULL, 0) == NULL, "a bad name in a string is refused");
+    ok(body_spec("x={a b}", 0, NULL, 0) == NULL, "a bad name in a text template is refused");
+    request_free(&r);
+}
+
 static void redaction(void)
 {
     struct buf b;
@@ -172,6 +263,7 @@ int main(void)
     urls();
     literal_authority();
     headers();
+    bodies();
     redaction();
     return tap_done();
 }
