@@ -17,6 +17,9 @@
 
 enum {
     OPT_OK = 256,
+    OPT_SELECT,
+    OPT_MERGE,
+    OPT_META,
     OPT_ERROR_INTO,
     OPT_ON_ERROR,
     OPT_ATTEMPT_TIMEOUT,
@@ -59,6 +62,11 @@ static const struct cli_option table[] = {
     {"data-record", no_argument, OPT_DATA_RECORD, NULL,
      "send the input record itself as a JSON body (POST)"},
     {"into", required_argument, 'i', "PATH", "where the response goes (default response)"},
+    {"select", required_argument, OPT_SELECT, "PATH",
+     "keep only this path of the JSON response (data.user)"},
+    {"merge", no_argument, OPT_MERGE, NULL, "merge an object result into the record's top level"},
+    {"meta", required_argument, OPT_META, "PATH",
+     "also add {\"status\":..,\"attempts\":..,\"ms\":..} at PATH"},
     {"ok", required_argument, OPT_OK, "LIST", "statuses that succeed, e.g. 2xx,404 (default 2xx)"},
     {"max-response-size", required_argument, OPT_MAX_RESPONSE_SIZE, "SIZE",
      "largest response body accepted, e.g. 512K, 1G (default 64M)"},
@@ -276,6 +284,13 @@ static int apply(struct enrich_options *o, int val, const char *arg)
     case 'i':
         o->into = arg;
         return valid_path(arg) ? 0 : usage("--into: not a valid path: '%s'%s", arg, "");
+    case OPT_SELECT:
+        o->select = arg;
+        return valid_path(arg) ? 0 : usage("--select: not a valid path: '%s'%s", arg, "");
+    case OPT_MERGE: o->merge = 1; return 0;
+    case OPT_META:
+        o->meta = arg;
+        return valid_path(arg) ? 0 : usage("--meta: not a valid path: '%s'%s", arg, "");
     case OPT_ERROR_INTO:
         o->error_into = arg;
         return valid_path(arg) ? 0 : usage("--error-into: not a valid path: '%s'%s", arg, "");
@@ -420,8 +435,31 @@ static enum cli_result refused(int c, char **argv)
     return CLI_USAGE;
 }
 
+/* 1 if dotted path a is b, or one lies inside the other ("m" and "m.x"). */
+static int paths_overlap(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > lb)
+        return paths_overlap(b, a);
+    return strncmp(a, b, la) == 0 && (lb == la || b[la] == '.');
+}
+
+/* --merge and --meta against --into: one of them would overwrite the other. */
+static enum cli_result check_shaping(const struct enrich_options *o, int into_given)
+{
+    if (o->merge && into_given)
+        return usage("--merge puts the result at the top level: it takes no --into%s%s", "", ""),
+               CLI_USAGE;
+    if (o->meta && !o->merge && paths_overlap(o->meta, o->into))
+        return usage("--meta '%s' and --into '%s' overlap: one would overwrite the other", o->meta,
+                     o->into),
+               CLI_USAGE;
+    return CLI_RUN;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
 {
+    const char *default_into = o->into;
     struct option longs[NOPTIONS + 2];
     char shorts[2 * NOPTIONS + 2];
     build_getopt(longs, shorts);
@@ -454,7 +492,9 @@ enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
     for (int i = optind; i < argc; i++)
         o->inputs[o->ninputs++] = argv[i];
     enum cli_result r = require_url(o);
-    return r == CLI_RUN ? settle_body(o) : r;
+    if (r == CLI_RUN)
+        r = settle_body(o);
+    return r == CLI_RUN ? check_shaping(o, o->into != default_into) : r;
 }
 
 void cli_free(struct enrich_options *o)

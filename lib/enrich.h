@@ -44,8 +44,16 @@ struct enrich_options {
     size_t nheaders;
     const char *data;        /* -d: the body template, or NULL (see request.h) */
     int data_record;         /* --data-record: the body is the record's own line */
-    const char *into;        /* dotted path for the result; default "response" */
-    const char *error_into;  /* dotted path for the error object; default "error" */
+    const char *into;       /* dotted path for the result; default "response" */
+    const char *error_into; /* dotted path for the error object; default "error" */
+    /* How a successful response is shaped (SPEC section 3). select: a dotted
+     * path into the JSON response (array indexes allowed) whose value is the
+     * result, or NULL for the whole body. merge: the result's members go to
+     * the record's top level instead of at into. meta: a dotted path for
+     * {"status":..,"attempts":..,"ms":..} on each successful record, or NULL. */
+    const char *select;
+    int merge;
+    const char *meta;
     struct enrich_ok_set ok; /* filled by enrich_parse_ok */
     int unordered;           /* write records as they complete */
     size_t capacity;         /* records held at once */

@@ -54,7 +54,7 @@ static void failed(struct run *run, struct record *r)
         snprintf(tries, sizeof(tries), " (after %d attempts)", r->attempts);
     say(o, "%s:%lu: %s: %s%s%s", r->input, r->lineno, fail_kind_name(r->fail.kind), r->fail.message,
         tries, why);
-    int rc = render_failed(&run->render, r, &run->scratch, &r->out);
+    int rc = render_failed(&run->render, r, run->response, &run->scratch, &r->out);
     r->emit = rc == 1;
     /* --errors gets lines in output order, so a replay keeps input order; a
      * run that stops here copies it with the other unwritten records. */
@@ -236,21 +236,29 @@ void flow_result(struct run *run, const struct http_result *res)
         http_release(run->http, res->transfer); /* its record ended meanwhile */
         return;
     }
+    const struct enrich_options *o = run->o;
+    struct render_body body = {res->body->data, res->body->len, res->content_type,
+                               res->status,     res->ms,        res->too_large};
     int empty = 0;
     if (outcome_classify(&run->outcome, res, r->attempt_bound, &r->fail)) {
-        struct render_body body = {res->body->data, res->body->len, res->content_type, res->status};
-        r->emit = render_response(&run->render, r, &body, &run->scratch, &r->out, &r->fail, &empty);
+        struct render_shape shape = {o->select, o->merge, o->meta};
+        r->emit = render_response(&run->render, &shape, r, &body, &run->scratch, &r->out, &r->fail,
+                                  &empty);
     }
     int waits = 0;
-    if (r->fail.kind != FAIL_NONE || (empty && run->o->retry.on.empty))
+    if (r->fail.kind != FAIL_NONE || (empty && o->retry.on.empty))
         waits = retry_or_not(run, r, res, empty);
-    else if (run->o->verbose)
+    else if (o->verbose)
         say_attempt(run, r, res->status, res->ms, "");
-    /* What the record needs of the response is in r->out now. */
-    http_release(run->http, res->transfer);
     r->transfer = -1;
-    if (!waits)
+    /* The response stays readable until its record is done with it: an http
+     * failure's error object carries its body. */
+    if (!waits) {
+        run->response = &body;
         finish(run, r);
+        run->response = NULL;
+    }
+    http_release(run->http, res->transfer);
 }
 
 void flow_timer(struct run *run, size_t owner)

@@ -21,16 +21,36 @@ struct render_spec {
     const struct request_spec *request; /* for a dry run's headers */
 };
 
-/* The error object of r: {"kind":..,"status":..,"message":..,"attempts":..}.
- * Returns 0, -1 out of memory. */
-int render_error_object(const struct record *r, struct buf *out);
+/* The response an attempt got, as render_response and an error object
+ * need it. */
+struct render_body {
+    const char *p; /* the body, n bytes */
+    size_t n;
+    const char *content_type; /* NULL without one */
+    long status;
+    double ms;     /* the attempt's duration, for --meta */
+    int too_large; /* the body was cut at --max-response-size */
+};
 
-/* The line of a failed record r into out (scratch is work space). Returns 1
- * when there is a line to write, 0 when the record writes none (--on-error
- * drop or fail, a line that is not an object, an error that has nowhere to
- * go), -1 out of memory. */
-int render_failed(const struct render_spec *s, const struct record *r, struct buf *scratch,
-                  struct buf *out);
+/* The most of a failed response's body an error object carries. */
+#define RENDER_ERROR_BODY_MAX 4096
+
+/* The error object of r: {"kind":..,"status":..,"message":..,"attempts":..}.
+ * For kind http, body (the failed attempt's response, or NULL) adds what
+ * the server said as a member "body": JSON (minified, as render_response
+ * inserts it) when it is valid JSON and its Content-Type says JSON or there
+ * is none, and it is not over RENDER_ERROR_BODY_MAX bytes; else a string; a longer body (or one cut
+ * at --max-response-size) goes in as a string of its first RENDER_ERROR_BODY_MAX bytes at most (cut
+ * at a UTF-8 character's start), followed by "body_truncated":true. An empty body adds nothing.
+ * Returns 0, -1 out of memory. */
+int render_error_object(const struct record *r, const struct render_body *body, struct buf *out);
+
+/* The line of a failed record r into out (scratch is work space); body as
+ * for render_error_object. Returns 1 when there is a line to write, 0 when
+ * the record writes none (--on-error drop or fail, a line that is not an
+ * object, an error that has nowhere to go), -1 out of memory. */
+int render_failed(const struct render_spec *s, const struct record *r,
+                  const struct render_body *body, struct buf *scratch, struct buf *out);
 
 /* A dry run's line for r: {"line":N,"method":..,"url":..,"headers":[..],"body":..},
  * secrets in the URL and headers redacted. The body is null without one,
@@ -39,21 +59,28 @@ int render_failed(const struct render_spec *s, const struct record *r, struct bu
 int render_dry_run(const struct render_spec *s, const struct record *r, struct buf *scratch,
                    struct buf *out);
 
-/* The response an attempt got, as render_response needs it. */
-struct render_body {
-    const char *p; /* the body, n bytes */
-    size_t n;
-    const char *content_type; /* NULL without one */
-    long status;
+/* How a successful response becomes the record's new members: the options
+ * --select, --merge and --meta (struct enrich_options says what each holds). */
+struct render_shape {
+    const char *select;
+    int merge;
+    const char *meta;
 };
 
-/* r's line with the response body spliced in at `into`: JSON as JSON when
- * the Content-Type says so (or, without one, when it is), anything else as
- * a string. Returns 1, or 0 with f filled (bad_response: a body said to be
- * JSON that is not, or one that cannot be inserted). *empty says whether
- * the inserted result is empty: null, "", [] or {} (Flink's empty result). */
-int render_response(const struct render_spec *s, const struct record *r,
-                    const struct render_body *body, struct buf *scratch, struct buf *out,
-                    struct failure *f, int *empty);
+/* r's line with the response spliced in. The result is the body as JSON
+ * when the Content-Type says so (or, without one, when it is), anything else
+ * as a string; with shape->select only the value at that path (the body
+ * must be JSON). It goes in at `into`, or with shape->merge its members go
+ * to the record's top level (splice_merge). With shape->meta,
+ * {"status":..,"attempts":..,"ms":..} (the attempt's status and duration, r's
+ * attempts) is set at that path afterwards. Returns 1, or 0 with f filled
+ * (bad_response: a body said to be JSON that is not, a --select path that is
+ * absent or a body that is not JSON with --select, a --merge result that is
+ * not an object, or a result or meta that cannot be inserted). *empty says
+ * whether the result is empty: null, "", [] or {} (Flink's empty result), or
+ * the --select path absent. */
+int render_response(const struct render_spec *s, const struct render_shape *shape,
+                    const struct record *r, const struct render_body *body, struct buf *scratch,
+                    struct buf *out, struct failure *f, int *empty);
 
 #endif

@@ -45,6 +45,9 @@ struct run {
     struct sinks sinks;
     struct buf scratch; /* work space for rendering */
     struct buf msg;     /* work space for messages */
+    /* The response flow_result is handling while its record finishes (an
+     * http failure's error object carries its body), else NULL. */
+    const struct render_body *response;
     size_t max_line, max_out, max_url;
     unsigned long long admitted; /* records admitted so far: the next one's seq */
     size_t active;               /* records queued, in flight or waiting for a retry */

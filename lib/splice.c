@@ -3,6 +3,8 @@
  * before, the new text, the bytes after. */
 #include "splice.h"
 
+#include <stdlib.h>
+
 #include "jsonspan.h"
 
 int splice_path_valid(const char *path, size_t n)
@@ -128,5 +130,129 @@ enum splice_status splice_set(const char *rec, size_t n, const char *path, size_
         if (out->data)
             out->data[entry] = '\0';
     }
+    return st;
+}
+
+/* One member of a --merge result: where it goes in the record (found: it
+ * replaces rec[at..at+cut)) or, when the record has no such member, its
+ * name's text to append with it. */
+struct merge_member {
+    int found;
+    size_t at, cut;
+    struct jspan key, value;
+    size_t order; /* its place in the result */
+};
+
+/* Replacements first, by their place in the record; then the appended
+ * members in the result's order. */
+static int by_place(const void *a, const void *b)
+{
+    const struct merge_member *x = a, *y = b;
+    if (x->found != y->found)
+        return x->found ? -1 : 1;
+    if (x->found)
+        return x->at < y->at ? -1 : x->at > y->at;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* 1 if a member after the iterator's position has the decoded name[0..n): then the
+ * member just read is not the one that counts. 0 if none, -1 malformed. */
+static int named_later(struct jspan_iter it, const char *name, size_t n)
+{
+    struct jspan k, v;
+    int r;
+    while ((r = jspan_next_member(&it, &k, &v)) == 1)
+        if (jspan_key_equals(&k, name, n))
+            return 1;
+    return r;
+}
+
+/* Fill m with the members of result that count and where each goes in the
+ * record robj. Returns how many, or -1 malformed, -2 out of memory. */
+static long merge_plan(const struct jspan *robj, const struct jspan *result, struct merge_member *m,
+                       struct buf *name)
+{
+    struct jspan_iter it;
+    struct jspan k, v;
+    int r;
+    size_t count = 0, order = 0;
+    if (jspan_iter_begin(result, &it) < 0)
+        return -1;
+    while ((r = jspan_next_member(&it, &k, &v)) == 1) {
+        buf_reset(name);
+        if (jspan_string_decode(&k, name) < 0)
+            return -2;
+        const char *nm = name->data ? name->data : "";
+        int later = named_later(it, nm, name->len);
+        if (later < 0)
+            return -1;
+        if (later)
+            continue;
+        struct jspan rv;
+        int found = jspan_member(robj, nm, name->len, NULL, &rv);
+        if (found < 0)
+            return -1;
+        m[count] = (struct merge_member){found, 0, 0, k, v, order++};
+        if (found) {
+            m[count].at = (size_t)(rv.p - robj->p);
+            m[count].cut = rv.n;
+        }
+        count++;
+    }
+    return r < 0 ? -1 : (long)count;
+}
+
+/* Write the record robj (within rec[0..n)) with the planned members. */
+static int merge_write(const char *rec, size_t n, const struct jspan *robj,
+                       const struct merge_member *m, size_t count, struct buf *out)
+{
+    const char *close = robj->p + robj->n - 1;
+    int empty = jspan_skip_ws(robj->p + 1, close) == close;
+    size_t pos = 0, base = (size_t)(robj->p - rec), i = 0;
+    for (; i < count && m[i].found; i++) {
+        size_t at = base + m[i].at;
+        if (buf_append(out, rec + pos, at - pos) < 0 ||
+            buf_append(out, m[i].value.p, m[i].value.n) < 0)
+            return -1;
+        pos = at + m[i].cut;
+    }
+    size_t at = (size_t)(close - rec);
+    if (buf_append(out, rec + pos, at - pos) < 0)
+        return -1;
+    for (; i < count; i++, empty = 0)
+        if ((!empty && buf_putc(out, ',') < 0) || buf_append(out, m[i].key.p, m[i].key.n) < 0 ||
+            buf_putc(out, ':') < 0 || buf_append(out, m[i].value.p, m[i].value.n) < 0)
+            return -1;
+    return buf_append(out, close, n - at);
+}
+
+enum splice_status splice_merge(const char *rec, size_t n, const char *obj, size_t on,
+                                struct buf *out)
+{
+    struct jspan robj, result;
+    if (record_object(rec, n, &robj) < 0 || jspan_value(obj, obj + on, &result) < 0 ||
+        result.type != J_OBJECT)
+        return SPLICE_MALFORMED;
+    /* A member takes at least `"":0` and a comma: 5 bytes bound the count. */
+    size_t most = result.n / 5 + 1;
+    struct merge_member *m = calloc(most, sizeof(*m));
+    struct buf name;
+    buf_init(&name, result.n + 1); /* a decoded name is never longer than its text */
+    size_t entry = out->len;
+    enum splice_status st = SPLICE_NOMEM;
+    long count = m ? merge_plan(&robj, &result, m, &name) : -2;
+    if (count == -1)
+        st = SPLICE_MALFORMED;
+    if (count >= 0) {
+        qsort(m, (size_t)count, sizeof(*m), by_place);
+        st = merge_write(rec, n, &robj, m, (size_t)count, out) < 0 ? SPLICE_NOMEM : SPLICE_OK;
+    }
+    if (st != SPLICE_OK) {
+        out->len = entry;
+        if (out->data)
+            out->data[entry] = '\0';
+    }
+    buf_free(&name);
+    free(m);
     return st;
 }

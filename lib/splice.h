@@ -48,4 +48,22 @@ int splice_path_valid(const char *path, size_t n);
  * nothing is allocated. */
 int splice_blocked(const char *rec, size_t n, const char *path, size_t pn);
 
+/* Append to out the object text rec[0..n) with the members of the object
+ * text obj[0..on) merged into its top level (--merge). A member whose name
+ * (compared after decoding escapes on both sides) the record has replaces
+ * that member's VALUE bytes in place (the last of the record's duplicate
+ * keys); everything else of rec is byte-identical. The other members are
+ * appended after the record's last member, in obj's order, name and value
+ * copied as obj writes them (no comma for an empty record object). Of
+ * duplicate names in obj only the last counts, as JSON readers keep it. An
+ * empty obj `{}` writes rec as it is.
+ *
+ * Returns SPLICE_MALFORMED when rec or obj is not an object's text,
+ * SPLICE_NOMEM out of memory or over out's cap. rec and obj are borrowed and
+ * need no NUL; obj is walked, not validated. Work space of one entry per
+ * member of obj is allocated and freed before returning. On any status but
+ * SPLICE_OK, out is left at its length on entry. */
+enum splice_status splice_merge(const char *rec, size_t n, const char *obj, size_t on,
+                                struct buf *out);
+
 #endif

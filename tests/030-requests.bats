@@ -111,15 +111,15 @@ mock_methods() {
 
 @test "--ok with an exact status list makes other 2xx statuses fail" {
     input '{"s":201}' '{"s":200}'
-    enrich_stdin "$IN" -1 -- --ok 200 -u "$MOCK_URL/s?status={s}&body=1"
+    enrich_stdin "$IN" -1 -- --ok 200 -u "$MOCK_URL/s?status={s}&empty=1"
     assert_line --index 0 '{"s":201,"error":{"kind":"http","status":201,"message":"HTTP 201","attempts":1}}'
-    assert_line --index 1 '{"s":200,"response":1}'
+    assert_line --index 1 '{"s":200,"response":null}'
 }
 
-@test "a 404 without --ok is an http failure with status and one attempt" {
+@test "a 404 without --ok is an http failure with status, one attempt and the server's body" {
     input '{"id":1}'
     enrich_stdin "$IN" -1 -- -u "$NGINX_URL/status/404"
-    [[ $output == '{"id":1,"error":{"kind":"http","status":404,"message":"'?*'","attempts":1}}' ]] ||
+    [[ $output == '{"id":1,"error":{"kind":"http","status":404,"message":"'?*'","attempts":1,"body":{"error":"not found"}}}' ]] ||
         fail "unexpected output"
     assert_equal "${#stderr_lines[@]}" 1
     [[ $stderr == "enrich: <stdin>:1: http: "*404* ]] || fail "stderr: $stderr"
@@ -127,13 +127,13 @@ mock_methods() {
 
 @test "--error-into err.info puts the error object there" {
     input '{"id":1,"err":{"old":true}}'
-    enrich_stdin "$IN" -1 -- --error-into err.info -u "$MOCK_URL/x?status=404&body=1"
+    enrich_stdin "$IN" -1 -- --error-into err.info -u "$MOCK_URL/x?status=404&empty=1"
     assert_output '{"id":1,"err":{"old":true,"info":{"kind":"http","status":404,"message":"HTTP 404","attempts":1}}}'
 }
 
 @test "--error-into through a non-object member fails bad_request before any request" {
     input '{"id":1,"error":5}' '{"id":2}'
-    enrich_stdin "$IN" -1 -- --error-into error.x -u "$MOCK_URL/x/{id}?status=404&body=1"
+    enrich_stdin "$IN" -1 -- --error-into error.x -u "$MOCK_URL/x/{id}?status=404&empty=1"
     # The error cannot be attached, so the record is only reported.
     assert_output '{"id":2,"error":{"x":{"kind":"http","status":404,"message":"HTTP 404","attempts":1}}}'
     local sorted
@@ -142,7 +142,7 @@ mock_methods() {
         fail "stderr: $stderr"
     assert_equal "${#stderr_lines[@]}" 2
     run -0 mock_targets
-    assert_output '/x/2?status=404&body=1'
+    assert_output '/x/2?status=404&empty=1'
 }
 
 @test "--on-error drop leaves failed records out and exits 1" {
@@ -180,7 +180,7 @@ mock_methods() {
     local errs=$BATS_TEST_TMPDIR/errs
     printf '%s\n' 'leftover from before' >"$errs"
     input '{"s":200}' '{"s":500,  "x" : 1.0}' '' '{"s":404}' '{bad' '{"s":201}'
-    enrich_stdin "$IN" -1 -- -e "$errs" -u "$MOCK_URL/x?status={s}&body=1"
+    enrich_stdin "$IN" -1 -- -e "$errs" -u "$MOCK_URL/x?status={s}&empty=1"
     assert_equal "${#lines[@]}" 4
     printf '%s\n' 'leftover from before' '{"s":500,  "x" : 1.0}' '{"s":404}' '{bad' \
         >"$BATS_TEST_TMPDIR/want"
@@ -188,13 +188,13 @@ mock_methods() {
 
     sed -i 1d "$errs"
     mock_log_reset
-    enrich_stdin "$errs" -1 -- -u "$MOCK_URL/x?status={s}&body=1"
+    enrich_stdin "$errs" -1 -- -u "$MOCK_URL/x?status={s}&empty=1"
     assert_line --index 0 '{"s":500,  "x" : 1.0,"error":{"kind":"http","status":500,"message":"HTTP 500","attempts":1}}'
     assert_line --index 1 '{"s":404,"error":{"kind":"http","status":404,"message":"HTTP 404","attempts":1}}'
     assert_equal "${#lines[@]}" 2
     [[ ${stderr_lines[*]} == *"<stdin>:3: invalid_json: "* ]] || fail "stderr: $stderr"
     # Requests run at once, so they may arrive in either order.
-    assert_equal "$(mock_targets | sort)" $'/x?status=404&body=1\n/x?status=500&body=1'
+    assert_equal "$(mock_targets | sort)" $'/x?status=404&empty=1\n/x?status=500&empty=1'
 }
 
 @test "-e FILE writes CRLF failed lines with a plain newline" {
@@ -215,10 +215,10 @@ mock_methods() {
 
 @test "without -L a 302 is an http failure and the redirect is not followed" {
     input '{"id":1}'
-    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/r?status=302&header=Location:/target%3Fbody=%257B%257D"
+    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/r?status=302&empty=1&header=Location:/target%3Fbody=%257B%257D"
     assert_output '{"id":1,"error":{"kind":"http","status":302,"message":"HTTP 302","attempts":1}}'
     run -0 mock_targets
-    assert_output '/r?status=302&header=Location:/target%3Fbody=%257B%257D'
+    assert_output '/r?status=302&empty=1&header=Location:/target%3Fbody=%257B%257D'
 }
 
 @test "-L refuses a redirect to ftp:// as bad_response" {

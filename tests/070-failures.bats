@@ -71,20 +71,20 @@ assert_failure_kind() {
 }
 
 @test "a status not in --ok is an http failure carrying the status" {
-    assert_failure_kind http 503 '/f?status=503'
+    assert_failure_kind http 503 '/f?status=503&empty=1'
 }
 
-@test "the error object is exactly kind, status, message and attempts" {
+@test "the error object is exactly kind, status, message, attempts and the body" {
     enrich_stdin "$BATS_TEST_TMPDIR/one" -1 -- --url "$MOCK_URL/f?status=503&body=%7B%7D"
     local line=$output
     run -0 jq -c '.error | del(.message)' <<<"$line"
-    assert_output '{"kind":"http","status":503,"attempts":1}'
+    assert_output '{"kind":"http","status":503,"attempts":1,"body":{}}'
     run -0 jq -r '.error.message | type' <<<"$line"
     assert_output string
     run -0 jq -r '.error.message | length > 0' <<<"$line"
     assert_output true
     # The record's own bytes come first, untouched.
-    assert_regex "$line" '^\{"id":1,"error":\{"kind":"http","status":503,"message":".+","attempts":1\}\}$'
+    assert_regex "$line" '^\{"id":1,"error":\{"kind":"http","status":503,"message":".+","attempts":1,"body":\{\}\}\}$'
 }
 
 @test "exit status is 0 when every record succeeds" {

@@ -385,7 +385,7 @@ scratch_tree() {
 @test "the demo starts its lookup service, enriches the sample and cleans up" {
     run -0 timeout 60 bash "$ENRICH_ROOT/scripts/demo.sh" 3>&-
     assert_line --partial '"user_id":1,"at":"2026-11-24T10:00:00Z","amount":12345678901234567890,"user":{"id":1,"name":"ada","plan":"pro","credit":1.000}}'
-    assert_line --partial '"error":{"kind":"http","status":404,"message":"HTTP 404","attempts":1}}'
+    assert_line --partial '"error":{"kind":"http","status":404,"message":"HTTP 404","attempts":1,"body":"<html>'
     assert_line --partial '"headers":["Authorization: ***"]'
     # Its nginx and temporary directory are gone.
     local dir

@@ -62,7 +62,7 @@ between() {
 
 @test "when retries run out the record fails with its last failure and the attempt count" {
     enrich_stdin "$IN" -1 -- -r 2 --retry-delay 10ms -e "$BATS_TEST_TMPDIR/errors" \
-        --url "$MOCK_URL/a/{id}?status=503"
+        --url "$MOCK_URL/a/{id}?status=503&empty=1"
         assert_output '{"id":1,"error":{"kind":"http","status":503,"message":"HTTP 503","attempts":3}}'
     assert_equal "$(mock_requests)" 3
     assert_equal "$stderr" "enrich: <stdin>:1: http: HTTP 503 (after 3 attempts)"
@@ -103,7 +103,7 @@ between() {
 
 @test "the deadline covers every attempt: no retry is scheduled past it" {
     # Attempts at 0, 200 and 600 ms; the next would start at 1400, after the 1 s deadline.
-    enrich_stdin "$IN" -1 -- -r 10 --retry-delay 200ms --timeout 1s --url "$MOCK_URL/d/{id}?status=503"
+    enrich_stdin "$IN" -1 -- -r 10 --retry-delay 200ms --timeout 1s --url "$MOCK_URL/d/{id}?status=503&empty=1"
     assert_equal "$(mock_requests)" 3
     assert_output '{"id":1,"error":{"kind":"http","status":503,"message":"HTTP 503; the deadline left no room for a retry","attempts":3}}'
 }

@@ -219,6 +219,60 @@ static void test_nomem(void)
     buf_free(&small);
 }
 
+/* splice_merge into out, which already holds PREFIX: as set() does. */
+static const char *merge(struct buf *out, const char *rec, const char *obj)
+{
+    size_t n = strlen(rec), on = strlen(obj);
+    char *r = heap_copy(rec, n), *o = heap_copy(obj, on);
+    buf_reset(out);
+    buf_puts(out, PREFIX);
+    enum splice_status st = splice_merge(r, n, o, on, out);
+    free(r);
+    free(o);
+    if (out->len < 4 || memcmp(out->data, PREFIX, 4) != 0)
+        return "(prefix clobbered)";
+    if (st != SPLICE_OK)
+        return out->len == 4 ? status_name(st) : "(out not restored)";
+    return out->data + 4;
+}
+
+static void test_merge(struct buf *b)
+{
+    is_str(merge(b, "{\"a\":1,\"b\":2}", "{\"b\":20,\"c\":30}"), "{\"a\":1,\"b\":20,\"c\":30}",
+           "merge: replaces in place, appends the new");
+    is_str(merge(b, "{\"x\": 1.000 , \"b\" : [1, 2] ,\"n\":12345678901234567890}",
+                 "{\"b\":{\"k\":1.50}}"),
+           "{\"x\": 1.000 , \"b\" : {\"k\":1.50} ,\"n\":12345678901234567890}",
+           "merge: the record's bytes outside the replaced value kept");
+    is_str(merge(b, "{\"a\":1}", "{\"c\":3,\"b\":2,\"a\":0}"), "{\"a\":0,\"c\":3,\"b\":2}",
+           "merge: appended members keep the result's order");
+    is_str(merge(b, "{\"b\":1,\"a\":2}", "{\"a\":20,\"b\":10}"), "{\"b\":10,\"a\":20}",
+           "merge: replacements follow the record's order, whatever the result's");
+    is_str(merge(b, "{\"a\":1,\"a\":2}", "{\"a\":3}"), "{\"a\":1,\"a\":3}",
+           "merge: the last of the record's duplicate keys is replaced");
+    is_str(merge(b, "{\"a\":1}", "{\"b\":1,\"b\":2}"), "{\"a\":1,\"b\":2}",
+           "merge: the last of the result's duplicate keys counts, appended once");
+    is_str(merge(b, "{\"a\":1}", "{\"a\":5,\"a\":6}"), "{\"a\":6}",
+           "merge: the last of the result's duplicates replaces");
+    is_str(merge(b, "{\"\\u0061\":1}", "{\"a\":2,\"\\u0062\":3}"), "{\"\\u0061\":2,\"\\u0062\":3}",
+           "merge: names compared decoded, written as they were");
+    is_str(merge(b, "{\"a\":1}", "{\"\\u0061\":2,\"a\":3}"), "{\"a\":3}",
+           "merge: duplicates in the result compared decoded");
+    is_str(merge(b, "{}", "{\"a\":1,\"b\":2}"), "{\"a\":1,\"b\":2}", "merge: into {}");
+    is_str(merge(b, " { } \n", "{\"a\":1}"), " { \"a\":1} \n", "merge: into { }, whitespace kept");
+    is_str(merge(b, "{\"a\":1 }", "{}"), "{\"a\":1 }", "merge: {} changes nothing");
+    is_str(merge(b, "{\"a\":1}", " { \"b\" : 2 } "), "{\"a\":1,\"b\":2}",
+           "merge: whitespace inside the result is not copied between members");
+    is_str(merge(b, "{\"a\":1}", "[1]"), "MALFORMED", "merge: an array result");
+    is_str(merge(b, "{\"a\":1}", "\"s\""), "MALFORMED", "merge: a string result");
+    is_str(merge(b, "[1]", "{\"a\":1}"), "MALFORMED", "merge: an array record");
+    is_str(merge(b, "{\"a\":1}", "{\"a\":"), "MALFORMED", "merge: a cut result");
+    struct buf small;
+    buf_init(&small, 10);
+    is_str(merge(&small, "{\"a\":1}", "{\"b\":2}"), "NOMEM", "merge: over the cap, out restored");
+    buf_free(&small);
+}
+
 int main(void)
 {
     struct buf b;
@@ -232,6 +286,7 @@ int main(void)
     test_quoting(&b);
     test_malformed(&b);
     test_nomem();
+    test_merge(&b);
     buf_free(&b);
     return tap_done();
 }
