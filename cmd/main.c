@@ -83,6 +83,10 @@ int main(int argc, char **argv)
     }
     if (!o.output_path && isatty(1))
         o.line_buffered = 1;
+    /* The library never guesses whether a status line fits: that is ours. */
+    if (o.progress == ENRICH_PROGRESS_ALWAYS || (o.progress == ENRICH_PROGRESS_TTY && isatty(2)))
+        o.progress_fd = 2;
+    o.stats_fd = 2;
     o.signal_fd = signal_pipe[0];
     o.message = print_message;
     int sig = 0;

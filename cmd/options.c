@@ -40,6 +40,9 @@ enum {
     OPT_WINDOW,
     OPT_MAX_FAILURES,
     OPT_DATA_RECORD,
+    OPT_PROGRESS,
+    OPT_STATS,
+    OPT_STATS_FORMAT,
     OPT_LIST_OPTIONS,
 };
 
@@ -109,6 +112,12 @@ static const struct cli_option table[] = {
     {"line-buffered", no_argument, OPT_LINE_BUFFERED, NULL, "flush after every record"},
     {"dry-run", no_argument, OPT_DRY_RUN, NULL, "print the requests as NDJSON, send nothing"},
     {"verbose", no_argument, 'v', NULL, "one line on stderr per attempt"},
+    {"progress", optional_argument, OPT_PROGRESS, "always",
+     "a live status line on stderr when it is a terminal (or always)"},
+    {"stats", optional_argument, OPT_STATS, "FILE",
+     "at exit, the run's statistics on stderr (or into FILE, atomically)"},
+    {"stats-format", required_argument, OPT_STATS_FORMAT, "json|prometheus",
+     "how --stats writes them (default json)"},
     {"help", no_argument, 'h', NULL, "show this help and exit"},
     {"version", no_argument, 'V', NULL, "show the version and exit"},
 };
@@ -126,7 +135,9 @@ void cli_help(FILE *f)
         char left[64];
         int n = c->val < 256 ? snprintf(left, sizeof(left), "  -%c, --%s", c->val, c->name)
                              : snprintf(left, sizeof(left), "      --%s", c->name);
-        if (c->arg)
+        if (c->arg && c->has_arg == optional_argument)
+            snprintf(left + n, sizeof(left) - (size_t)n, "[=%s]", c->arg);
+        else if (c->arg)
             snprintf(left + n, sizeof(left) - (size_t)n, " %s", c->arg);
         fprintf(f, "%-36s %s\n", left, c->help);
     }
@@ -228,6 +239,33 @@ static int parse_multiplier(const char *text, double *multiplier)
     return 0;
 }
 
+/* --progress, --stats and --stats-format; apply hands them on. */
+static int apply_seeing(struct enrich_options *o, int val, const char *arg)
+{
+    switch (val) {
+    case OPT_PROGRESS:
+        if (arg && strcmp(arg, "always") != 0)
+            return usage("--progress: expected nothing or =always, got '%s'%s", arg, "");
+        o->progress = arg ? ENRICH_PROGRESS_ALWAYS : ENRICH_PROGRESS_TTY;
+        return 0;
+    case OPT_STATS:
+        if (arg && !*arg)
+            return usage("--stats: empty file name%s%s", "", "");
+        o->stats = 1;
+        o->stats_path = arg;
+        return 0;
+    case OPT_STATS_FORMAT:
+        if (strcmp(arg, "json") == 0)
+            o->stats_format = ENRICH_STATS_JSON;
+        else if (strcmp(arg, "prometheus") == 0)
+            o->stats_format = ENRICH_STATS_PROMETHEUS;
+        else
+            return usage("--stats-format: expected json or prometheus, got '%s'%s", arg, "");
+        return 0;
+    default: return usage("unknown option%s%s", "", "");
+    }
+}
+
 /* Options for retries and flow control; apply hands them on. */
 static int apply_retry(struct enrich_options *o, int val, const char *arg)
 {
@@ -269,7 +307,7 @@ static int apply_retry(struct enrich_options *o, int val, const char *arg)
                          "like 5%%, got '%s'%s",
                          arg, "");
         return 0;
-    default: return usage("unknown option%s%s", "", "");
+    default: return apply_seeing(o, val, arg);
     }
 }
 

@@ -19,7 +19,11 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "atomicfile.h"
 
 #include "fdlimit.h"
 #include "flow.h"
@@ -27,6 +31,7 @@
 #include "jsonvalid.h"
 #include "run.h"
 #include "say.h"
+#include "writeall.h"
 
 #define MAX_LINE ((size_t)1 << 30) /* 1 GiB: a 50 MB record is ordinary */
 #define MAX_URL ((size_t)1 << 20)
@@ -36,6 +41,8 @@
 /* The reorder window's bound in bytes: done records waiting for an earlier
  * one hold at most about this much output before input stops. */
 #define WINDOW_BYTES ((size_t)64 << 20)
+/* How often --progress redraws its line: a few times a second. */
+#define PROGRESS_EVERY_MS 200
 
 /* ---- signals -------------------------------------------------------- */
 
@@ -74,6 +81,96 @@ static int output_interrupted(void *ctx)
     if (run->o->signal_fd >= 0)
         read_signals(run);
     return run->signals >= 2;
+}
+
+/* ---- seeing the run ------------------------------------------------- */
+
+/* The counts the run keeps itself, into the stats. */
+static void stats_sync(struct run *run)
+{
+    run->stats.read = run->admitted;
+    run->stats.retries = run->retries;
+}
+
+static double seconds_since_start(const struct run *run)
+{
+    return (double)(run_now() - run->started_ms) / 1000.0;
+}
+
+/* Draw the status line and set the timer for the next time. */
+static void progress_tick(struct run *run)
+{
+    stats_sync(run);
+    struct winsize ws;
+    struct progress_now now = {run->http ? http_in_flight(run->http) : 0, seconds_since_start(run),
+                               0};
+    if (ioctl(run->progress.fd, TIOCGWINSZ, &ws) == 0)
+        now.width = ws.ws_col;
+    char line[256];
+    size_t n = progress_format(&run->stats, &now, line, sizeof(line));
+    progress_draw(&run->progress, line, n);
+    timers_set(run->timers, run->progress_timer, run_now() + PROGRESS_EVERY_MS);
+}
+
+/* The caller's message callback, behind the engine: the status line is
+ * erased first, so a message never lands in the middle of it; the next tick
+ * draws it again below the message. */
+static void say_over_progress(void *ctx, const char *line)
+{
+    struct run *run = ctx;
+    progress_erase(&run->progress);
+    run->caller->message(run->caller->message_ctx, line);
+}
+
+static int is_done(const void *ctx, size_t slot)
+{
+    const struct run *run = ctx;
+    return run->records[slot].state == REC_DONE;
+}
+
+/* An output line is about to be written on the terminal that shows the
+ * status line: erase it first, as for a message. */
+static void progress_before_output(struct run *run)
+{
+    if (run->progress.shown && run->output_is_tty && queue_ready(run->queue, is_done, run) >= 0)
+        progress_erase(&run->progress);
+}
+
+/* --stats: the text, onto stats_fd or into stats_path. A failure to write
+ * it fails the run (exit 3): a cron job must learn that its stats are
+ * missing. */
+static void write_stats(struct run *run)
+{
+    const struct enrich_options *o = run->o;
+    stats_sync(run);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct stats_time t = {seconds_since_start(run), (double)ts.tv_sec + ts.tv_nsec / 1e9};
+    struct buf text;
+    buf_init(&text, (size_t)16 << 20);
+    char *json = NULL;
+    const char *p = NULL;
+    size_t n = 0;
+    if (o->stats_format == ENRICH_STATS_PROMETHEUS) {
+        if (stats_prometheus(&run->stats, &t, &text) == 0)
+            p = text.data, n = text.len;
+    } else if ((json = stats_json(&run->stats, &t))) {
+        p = json, n = strlen(json);
+    }
+    char why[1200];
+    if (!p) {
+        say(o, "--stats: out of memory");
+        run_stop(run, ENRICH_ABORTED);
+    } else if (o->stats_path) {
+        if (atomicfile_write(o->stats_path, p, n, why, sizeof(why)) < 0) {
+            say(o, "--stats: %s", why);
+            run_stop(run, ENRICH_ABORTED);
+        }
+    } else if (o->stats_fd >= 0) {
+        (void)write_all(o->stats_fd, p, n); /* stderr: nowhere to report a failure */
+    }
+    free(json);
+    buf_free(&text);
 }
 
 /* ---- the loop ------------------------------------------------------- */
@@ -135,7 +232,7 @@ static void wait_for_work(struct run *run)
         struct pollfd p[2];
         for (size_t i = 0; i < n; i++)
             p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-        if (poll(p, n, -1) > 0)
+        if (poll(p, n, (int)wait) > 0)
             for (size_t i = 0; i < n; i++)
                 revents[i] = p[i].revents;
     }
@@ -150,8 +247,12 @@ static void wait_for_work(struct run *run)
         flow_result(run, &res);
     size_t slot;
     long long now = run_now();
-    while (!run->finished && timers_pop_due(run->timers, now, &slot))
-        flow_timer(run, slot);
+    while (!run->finished && timers_pop_due(run->timers, now, &slot)) {
+        if (slot == run->progress_timer)
+            progress_tick(run);
+        else
+            flow_timer(run, slot);
+    }
 }
 
 static void run_loop(struct run *run)
@@ -163,6 +264,7 @@ static void run_loop(struct run *run)
         int starved = fill(run);
         if (run->http)
             flow_start_ready(run);
+        progress_before_output(run);
         flow_drain(run, 0);
         if (run->finished)
             break;
@@ -248,11 +350,17 @@ static int allocate(struct run *run)
     run->rng = (uint64_t)run_now() ^ ((uint64_t)getpid() << 32);
     run->queue = queue_new(run->slots, ordered);
     run->records = calloc(run->slots, sizeof(*run->records));
-    run->timers = timers_new(run->slots + 1);
+    run->progress_timer = run->slots + 1;
+    run->timers = timers_new(run->slots + 2);
     run->starting = calloc(run->slots, sizeof(*run->starting));
     run->gate = gate_new(run->slots, o->rate_per_ms, (double)o->burst, run_now(), host_of, run);
-    if (!run->queue || !run->records || !run->timers || !run->starting || !run->gate)
+    if (!run->queue || !run->records || !run->timers || !run->starting || !run->gate ||
+        stats_init(&run->stats) < 0)
         return -1;
+    run->progress.fd = o->progress_fd;
+    run->output_is_tty = isatty(run->sinks.out.fd);
+    if (run->progress.fd >= 0)
+        timers_set(run->timers, run->progress_timer, run_now());
     buf_init(&run->scratch, max_body + MAX_LINE);
     buf_init(&run->msg, MAX_URL);
     if (o->dry_run)
@@ -298,6 +406,7 @@ static void teardown(struct run *run)
     buf_free(&run->scratch);
     buf_free(&run->msg);
     input_close(&run->input);
+    stats_free(&run->stats);
 }
 
 /* After the loop: write what completed before an interruption or the
@@ -321,7 +430,16 @@ enum enrich_status enrich_run(const struct enrich_options *o, int *signal_number
 {
     struct run run;
     memset(&run, 0, sizeof(run));
-    run.o = o;
+    run.started_ms = run_now();
+    run.caller = o;
+    run.opts = *o;
+    if (o->progress_fd >= 0 && o->message) {
+        run.opts.message = say_over_progress;
+        run.opts.message_ctx = &run;
+    }
+    run.o = &run.opts;
+    o = run.o;
+    run.progress.fd = -1;
     run.status = ENRICH_OK;
     run.fail_slot = -1;
     if (setup(&run) < 0) {
@@ -334,7 +452,11 @@ enum enrich_status enrich_run(const struct enrich_options *o, int *signal_number
         run_stop(&run, ENRICH_ABORTED);
     }
     run_loop(&run);
+    progress_erase(&run.progress);
     wind_up(&run);
+    /* Even after a signal or an abort: how far the run got is worth knowing. */
+    if (o->stats && run.stats.latency)
+        write_stats(&run);
     teardown(&run);
     if (signal_number)
         *signal_number = run.signal_number;

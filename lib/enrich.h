@@ -25,6 +25,11 @@ struct enrich_retry_on {
 
 enum enrich_backoff { ENRICH_BACKOFF_EXPONENTIAL, ENRICH_BACKOFF_FIXED };
 
+/* --progress: not at all, when standard error is a terminal, or always. */
+enum enrich_progress { ENRICH_PROGRESS_NONE, ENRICH_PROGRESS_TTY, ENRICH_PROGRESS_ALWAYS };
+/* --stats-format */
+enum enrich_stats_format { ENRICH_STATS_JSON, ENRICH_STATS_PROMETHEUS };
+
 /* The retry policy (-r and the options after it in --help); lib/retry.h
  * decides with it. */
 struct enrich_retry {
@@ -86,6 +91,18 @@ struct enrich_options {
      * limit), or max_failures_percent of at least 100 (0: not a percentage). */
     unsigned long max_failures;
     double max_failures_percent;
+    /* --progress as given; cmd decides from it (and isatty) where the
+     * status line goes: progress_fd, or -1 for nowhere. The library draws
+     * only on progress_fd and never guesses. */
+    enum enrich_progress progress;
+    int progress_fd;
+    /* --stats: at exit, even after a signal or an abort, write the run's
+     * statistics as stats_format into stats_path (replaced atomically) or,
+     * when it is NULL, onto stats_fd (cmd: standard error). */
+    int stats;
+    const char *stats_path;
+    int stats_fd;
+    enum enrich_stats_format stats_format;
     /* Where messages go (one line each, no newline); cmd prints them. */
     void (*message)(void *ctx, const char *line);
     void *message_ctx;

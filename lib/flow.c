@@ -73,6 +73,7 @@ static void finish(struct run *run, struct record *r)
     gate_remove(run->gate, slot);
     run->active--;
     run->done++;
+    stats_finished(&run->stats, r->fail.kind);
     if (r->fail.kind != FAIL_NONE)
         failed(run, r);
     else if (run->o->max_failures_percent > 0 && too_many_failures(run))
@@ -119,6 +120,7 @@ static void start_attempt(struct run *run, struct record *r)
         run_stop(run, ENRICH_ABORTED);
         return;
     }
+    stats_request(&run->stats, r->req.url.data);
     r->attempt_started_ms = now;
     timers_set(run->timers, slot_of(run, r), r->deadline_ms + DEADLINE_GRACE_MS);
 }
@@ -250,6 +252,8 @@ void flow_result(struct run *run, const struct http_result *res)
         waits = retry_or_not(run, r, res, empty);
     else if (o->verbose)
         say_attempt(run, r, res->status, res->ms, "");
+    stats_response(&run->stats, r->req.url.data, res->ms, res->body ? res->body->len : 0,
+                   r->fail.kind != FAIL_NONE);
     r->transfer = -1;
     /* The response stays readable until its record is done with it: an http
      * failure's error object carries its body. */
@@ -328,6 +332,7 @@ void flow_abort_in_flight(struct run *run)
         r->to_errors = run->sinks.have_errors && !r->uncopyable;
         r->emit = 0;
         if (record_finish(r) == 0) {
+            stats_finished(&run->stats, r->fail.kind);
             size_t slot = slot_of(run, r);
             timers_cancel(run->timers, slot);
             gate_remove(run->gate, slot);
@@ -357,6 +362,7 @@ void flow_drain(struct run *run, int after_stop)
             run_stop(run, run->sinks.trouble);
         if (rc < 0)
             break; /* r stays held: it was not written */
+        stats_left(&run->stats, r->emit, r->out.len);
         run->window_bytes -= r->held_bytes;
         r->held_bytes = 0;
         record_release(r);

@@ -21,6 +21,8 @@ void enrich_options_init(struct enrich_options *o)
     o->max_response_size = (size_t)64 << 20;
     retry_policy_init(&o->retry);
     o->burst = 1;
+    o->progress_fd = -1;
+    o->stats_fd = -1;
 }
 
 /* Durations are parsed by hand: strtod would also take "0x1", "1e0", "2.",

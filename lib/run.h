@@ -20,15 +20,21 @@
 #include "http.h"
 #include "input.h"
 #include "outcome.h"
+#include "progress.h"
 #include "queue.h"
 #include "record.h"
 #include "render.h"
 #include "request.h"
 #include "sinks.h"
+#include "stats.h"
 #include "timers.h"
 
 struct run {
-    const struct enrich_options *o;
+    const struct enrich_options *o; /* &opts */
+    /* The caller's options, copied so that messages pass through the engine
+     * (which erases the status line first); caller is the original. */
+    struct enrich_options opts;
+    const struct enrich_options *caller;
     struct request_spec *spec;
     struct check_spec check;
     struct render_spec render;
@@ -36,8 +42,9 @@ struct run {
     struct queue *queue;
     struct record *records; /* slots of them: capacity, plus the reorder window */
     size_t slots;
-    struct timers *timers; /* one per record (by slot), and the gate's (gate_timer) */
+    struct timers *timers; /* one per record (by slot), the gate's and the status line's */
     size_t gate_timer;
+    size_t progress_timer;
     struct gate *gate; /* records ready to start wait here (rate, host pauses) */
     size_t *starting;  /* gate_release's work space: slots of them */
     struct http *http;
@@ -57,6 +64,10 @@ struct run {
     unsigned long failed; /* of those, failed */
     unsigned long retries;
     uint64_t rng; /* jitter's random source */
+    struct stats stats;
+    struct progress progress;
+    long long started_ms;
+    int output_is_tty; /* the output may share the status line's terminal */
     /* How the run ends. */
     int stop_reading; /* a signal or --on-error fail: no more input */
     int signals, signal_number;

@@ -3,8 +3,11 @@
 # are missing. Called by `make check` and `make demo`; safe to run again.
 set -eu
 
+# tmux: the --progress test's pseudo-terminal. prometheus: its promtool checks
+# --stats-format prometheus (its server is not needed; where the package
+# starts it, it listens on :9090, which no test uses).
 packages="gcc make pkg-config libcurl4-openssl-dev libcjson-dev bats bats-support
-bats-assert nginx-light curl jq man-db time perl gzip"
+bats-assert nginx-light curl jq man-db time perl gzip tmux prometheus"
 
 missing=""
 for p in $packages; do
