@@ -67,7 +67,10 @@ int main(int argc, char **argv)
         return 3;
     struct enrich_options o;
     enrich_options_init(&o);
-    enum cli_result cli = cli_parse(argc, argv, &o);
+        enum cli_result cli = cli_parse(argc, argv, &o);
+    /* The command's words make a checkpoint's fingerprint. */
+    o.argv = (const char *const *)argv + 1;
+    o.argc = argc > 0 ? (size_t)argc - 1 : 0;
     if (cli != CLI_RUN) {
         cli_free(&o);
         return cli == CLI_DONE ? 0 : 2;

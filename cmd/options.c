@@ -43,6 +43,7 @@ enum {
     OPT_PROGRESS,
     OPT_STATS,
     OPT_STATS_FORMAT,
+    OPT_CHECKPOINT,
     OPT_LIST_OPTIONS,
 };
 
@@ -108,7 +109,9 @@ static const struct cli_option table[] = {
     {"error-into", required_argument, OPT_ERROR_INTO, "PATH",
      "where the error object goes (default error)"},
     {"errors", required_argument, 'e', "FILE", "append every failed input line to FILE"},
-    {"output", required_argument, 'o', "FILE", "write to FILE instead of stdout"},
+        {"output", required_argument, 'o', "FILE", "write to FILE instead of stdout"},
+    {"checkpoint", required_argument, OPT_CHECKPOINT, "FILE",
+     "with -o: commit progress to FILE; run again to resume after a crash"},
     {"line-buffered", no_argument, OPT_LINE_BUFFERED, NULL, "flush after every record"},
     {"dry-run", no_argument, OPT_DRY_RUN, NULL, "print the requests as NDJSON, send nothing"},
     {"verbose", no_argument, 'v', NULL, "one line on stderr per attempt"},
@@ -360,7 +363,8 @@ static int apply(struct enrich_options *o, int val, const char *arg)
             return usage("--on-error: expected keep, drop or fail, got '%s'%s", arg, "");
         return 0;
     case 'e': o->errors_path = arg; return 0;
-    case 'o': o->output_path = arg; return 0;
+        case 'o': o->output_path = arg; return 0;
+    case OPT_CHECKPOINT: o->checkpoint_path = arg; return 0;
     case OPT_LINE_BUFFERED: o->line_buffered = 1; return 0;
     case OPT_DRY_RUN: o->dry_run = 1; return 0;
     case 'v': o->verbose = 1; return 0;

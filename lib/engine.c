@@ -193,7 +193,13 @@ static int fill(struct run *run)
         struct input_line line;
         struct failure too_long = {.kind = FAIL_INVALID_JSON};
         switch (input_next(&run->input, &line, why, sizeof(why))) {
-        case INPUT_LINE: flow_admit(run, &line, NULL); break;
+        case INPUT_LINE:
+            /* Resuming: a record that left out of order last time is done. */
+            if (run->commit.resuming &&
+                checkpoint_skips(&run->commit.loaded, line.index, line.offset))
+                break;
+            flow_admit(run, &line, NULL);
+            break;
         case INPUT_TOO_LONG:
             fail_set(&too_long, FAIL_INVALID_JSON, "line longer than %zu bytes", run->max_line);
             flow_admit(run, &line, &too_long);
@@ -266,6 +272,8 @@ static void run_loop(struct run *run)
             flow_start_ready(run);
         progress_before_output(run);
         flow_drain(run, 0);
+        if (run->checkpointing && commit_due(&run->commit, run_now()))
+            flow_commit(run, 0, ENRICH_OK);
         if (run->finished)
             break;
         int reading = !run->stop_reading && !run->input.done;
@@ -306,7 +314,29 @@ static int setup(struct run *run)
     run->render =
         (struct render_spec){o->into, o->error_into, o->on_error, o->dry_run, o->method, run->spec};
     run->outcome = (struct outcome_spec){&o->ok, o->timeout_ms, o->attempt_timeout_ms};
-    return sinks_open(&run->sinks, o, output_interrupted, run);
+    enum commit_start start = COMMIT_FRESH;
+    if (o->checkpoint_path) {
+        run->checkpointing = 1;
+        start = commit_open(&run->commit, o, err, sizeof(err));
+        if (start == COMMIT_REFUSED) {
+            say(o, "%s", err);
+            return -1;
+        }
+        if (start == COMMIT_DONE) {
+            run->already_done = 1;
+            return 0;
+        }
+    }
+    if (sinks_open(&run->sinks, o, output_interrupted, run) < 0)
+        return -1;
+    /* With --checkpoint, -o is opened without truncating it: cut it here. */
+    if (start == COMMIT_RESUME)
+        return sinks_resume(&run->sinks, run->commit.loaded.out_len, run->commit.loaded.errors_len);
+    if (run->checkpointing && output_cut(&run->sinks.out, 0) < 0) {
+        say(o, "%s: %s", o->output_path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* The reorder window when --window is not given: room for what the other
@@ -338,6 +368,9 @@ static int allocate(struct run *run)
     run->max_url = MAX_URL;
     run->max_out = MAX_LINE + max_body;
     input_init(&run->input, o->inputs, o->ninputs, MAX_LINE);
+    if (run->commit.resuming)
+        input_resume(&run->input, run->commit.loaded.resume.input, run->commit.loaded.resume.offset,
+                     run->commit.loaded.resume.lineno);
     int ordered = !o->unordered || o->dry_run;
     /* Unordered, a done record leaves at once: no window to hold it in. A
      * dry run's records are done as they are read, in order: none either. */
@@ -394,6 +427,8 @@ static int allocate(struct run *run)
 
 static void teardown(struct run *run)
 {
+    if (run->checkpointing)
+        commit_close(&run->commit);
     http_free(run->http);
     for (size_t i = 0; run->records && i < run->slots; i++)
         record_free(&run->records[i]);
@@ -409,6 +444,16 @@ static void teardown(struct run *run)
     stats_free(&run->stats);
 }
 
+/* How the run ends, as enrich_run returns it. */
+static enum enrich_status final_status(const struct run *run)
+{
+    if (run->finished)
+        return run->status;
+    if (run->signals)
+        return ENRICH_INTERRUPTED;
+    return run->failed ? ENRICH_SOME_FAILED : ENRICH_OK;
+}
+
 /* After the loop: write what completed before an interruption or the
  * failure that stopped the run, account for what was not written, close. */
 static void wind_up(struct run *run)
@@ -419,6 +464,12 @@ static void wind_up(struct run *run)
     int pipe_gone = run->finished && run->status == ENRICH_BROKEN_PIPE;
     if (!pipe_gone && !run->sinks.out.error && sinks_flush(&run->sinks) < 0)
         run_stop(run, run->sinks.trouble);
+    /* The last commit comes before unwritten records are copied to
+     * --errors: a resume redoes them, and cuts those copies away. */
+    if (run->checkpointing && !run->sinks.out.error) {
+        int done = !run->finished && !run->signals;
+        flow_commit(run, done, final_status(run));
+    }
     if (run->finished && run->status != ENRICH_BROKEN_PIPE)
         flow_report_unwritten(run);
     sinks_close(&run->sinks, !run->finished);
@@ -447,6 +498,12 @@ enum enrich_status enrich_run(const struct enrich_options *o, int *signal_number
         teardown(&run);
         return ENRICH_USAGE;
     }
+    if (run.already_done) {
+        /* The checkpoint says this command ran to its end already. */
+        enum enrich_status was = (enum enrich_status)run.commit.loaded.status;
+        teardown(&run);
+        return was;
+    }
     if (allocate(&run) < 0) {
         say(o, "out of memory");
         run_stop(&run, ENRICH_ABORTED);
@@ -460,11 +517,7 @@ enum enrich_status enrich_run(const struct enrich_options *o, int *signal_number
     teardown(&run);
     if (signal_number)
         *signal_number = run.signal_number;
-    if (run.finished)
-        return run.status;
-    if (run.signals)
-        return ENRICH_INTERRUPTED;
-    return run.failed ? ENRICH_SOME_FAILED : ENRICH_OK;
+    return final_status(&run);
 }
 
 const char *enrich_curl_version(void)

@@ -70,6 +70,11 @@ struct enrich_options {
     enum enrich_on_error on_error;
     const char *errors_path; /* --errors FILE or NULL */
     const char *output_path; /* -o FILE or NULL: stdout */
+    /* --checkpoint FILE or NULL; argv, argc: the command's words, which its
+     * fingerprint is made of. */
+    const char *checkpoint_path;
+    const char *const *argv;
+    size_t argc;
     int dry_run;
     int line_buffered;   /* flush each record; cmd sets it for a tty */
     int verbose;         /* one message per attempt */

@@ -135,8 +135,8 @@ void flow_admit(struct run *run, const struct input_line *line, const struct fai
         return;
     }
     struct record *r = &run->records[s];
-    struct record_origin from = {line->name, line->lineno, line->offset, run->admitted++,
-                                 run_now() + run->o->timeout_ms};
+    struct record_origin from = {line->index,  line->name,      line->lineno,
+                                 line->offset, run->admitted++, run_now() + run->o->timeout_ms};
     if (record_admit(r, &from, line->p, line->n, run->max_line, run->max_out, run->max_url) < 0) {
         say(run->o, "%s:%lu: out of memory reading a line of %zu bytes", line->name, line->lineno,
             line->n);
@@ -365,6 +365,13 @@ void flow_drain(struct run *run, int after_stop)
         stats_left(&run->stats, r->emit, r->out.len);
         run->window_bytes -= r->held_bytes;
         r->held_bytes = 0;
+        if (run->checkpointing) {
+            /* Out of order (unordered mode): a resume must skip it. */
+            if (queue_oldest(run->queue) != s)
+                commit_left_early(&run->commit,
+                                  (struct ckpt_pos){r->input_index, r->offset, r->lineno - 1});
+            commit_count(&run->commit);
+        }
         record_release(r);
         queue_release(run->queue, (size_t)s);
     }
@@ -376,4 +383,31 @@ void flow_report_unwritten(struct run *run)
     struct record **held = held_in_order(run, &count);
     sinks_report_unwritten(&run->sinks, held, held ? count : 0);
     free(held);
+}
+
+/* --checkpoint: make what has left durable and say so in the checkpoint.
+ * done: the run finished, with status. */
+void flow_commit(struct run *run, int done, enum enrich_status status)
+{
+    char why[1200];
+    if (sinks_sync(&run->sinks) < 0) {
+        run_stop(run, run->sinks.trouble);
+        return;
+    }
+    /* Every record before the oldest one still held has left. */
+    struct ckpt_pos at;
+    long s = run->queue ? queue_oldest(run->queue) : -1;
+    if (s >= 0) {
+        const struct record *r = &run->records[s];
+        at = (struct ckpt_pos){r->input_index, r->offset, r->lineno - 1};
+    } else {
+        input_position(&run->input, &at.input, &at.offset, &at.lineno);
+    }
+    unsigned long long errors_len =
+        run->sinks.have_errors ? (unsigned long long)run->sinks.errors.committed : 0;
+    if (commit_write(&run->commit, at, (unsigned long long)run->sinks.out.committed, errors_len,
+                     done, (int)status, run_now(), why, sizeof(why)) < 0) {
+        say(run->o, "%s", why);
+        run_stop(run, ENRICH_ABORTED);
+    }
 }

@@ -26,6 +26,10 @@ void flow_abort_in_flight(struct run *run);
 /* Write out what the queue releases; after a stop, only when told to (an
  * interrupted run still writes the records that completed). */
 void flow_drain(struct run *run, int after_stop);
+/* --checkpoint: make what has left durable (sync the output and --errors)
+ * and write the checkpoint: reading resumes at the oldest record still held,
+ * or where input reading stands. done: the run finished, with status. */
+void flow_commit(struct run *run, int done, enum enrich_status status);
 /* A run that stopped early: account for every record it read and did not write. */
 void flow_report_unwritten(struct run *run);
 

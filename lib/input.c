@@ -47,7 +47,38 @@ static enum input_status open_next(struct input *in, char *why, size_t n)
     }
     in->open = 1;
     in->readable = 0;
+    if (in->start_offset || in->start_lineno) {
+        if (lines_seek(&in->lines, in->start_offset, in->start_lineno) < 0) {
+            snprintf(why, n, "%s: cannot resume at byte %llu: %s", in->lines.name, in->start_offset,
+                     strerror(errno));
+            return INPUT_ERROR;
+        }
+        in->start_offset = 0;
+        in->start_lineno = 0;
+    }
     return INPUT_LINE;
+}
+
+void input_resume(struct input *in, size_t index, unsigned long long offset, unsigned long lineno)
+{
+    in->next = index;
+    in->start_offset = offset;
+    in->start_lineno = lineno;
+}
+
+void input_position(const struct input *in, size_t *index, unsigned long long *offset,
+                    unsigned long *lineno)
+{
+    if (!in->open) {
+        /* Between files: the next one, from its start (or, resuming, from
+         * where it is to start). */
+        *index = in->next;
+        *offset = in->start_offset;
+        *lineno = in->start_lineno;
+        return;
+    }
+    *index = in->next - 1;
+    lines_position(&in->lines, offset, lineno);
 }
 
 enum input_status input_next(struct input *in, struct input_line *line, char *why, size_t n)
@@ -69,10 +100,10 @@ enum input_status input_next(struct input *in, struct input_line *line, char *wh
                 p += 3, len -= 3;
             if (blank(p, len))
                 break;
-            *line = (struct input_line){l->name, l->lineno, l->line_offset, p, len};
+            *line = (struct input_line){in->next - 1, l->name, l->lineno, l->line_offset, p, len};
             return INPUT_LINE;
         case LINES_TOO_LONG:
-            *line = (struct input_line){l->name, l->lineno, l->line_offset, "", 0};
+            *line = (struct input_line){in->next - 1, l->name, l->lineno, l->line_offset, "", 0};
             return INPUT_TOO_LONG;
         case LINES_EOF:
             lines_close(l);

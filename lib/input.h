@@ -25,6 +25,9 @@ struct input {
     int done;     /* every input was read */
     int readable; /* the loop saw the descriptor readable */
     struct lines lines;
+    /* input_resume: where the first file opened starts reading. */
+    unsigned long long start_offset;
+    unsigned long start_lineno;
 };
 
 enum input_status {
@@ -36,6 +39,7 @@ enum input_status {
 };
 
 struct input_line {
+    size_t index;              /* which input (0-based FILE argument) */
     const char *name;          /* the input's display name: the path, or "<stdin>" */
     unsigned long lineno;      /* physical line number in that input, from 1 */
     unsigned long long offset; /* byte offset where the line starts */
@@ -49,6 +53,15 @@ void input_close(struct input *in);
 
 /* The next non-blank line. why (n bytes) gets a one-line message on INPUT_ERROR. */
 enum input_status input_next(struct input *in, struct input_line *line, char *why, size_t n);
+
+/* Start reading at input index, byte offset, after line number lineno
+ * (what a checkpoint says), instead of at the start. Call before the first
+ * input_next. The input must be seekable (a regular file). */
+void input_resume(struct input *in, size_t index, unsigned long long offset, unsigned long lineno);
+/* Where reading would go on: the next line's input, offset and the number
+ * of the line before it. */
+void input_position(const struct input *in, size_t *index, unsigned long long *offset,
+                    unsigned long *lineno);
 
 /* The descriptor to poll for readability, or -1 when no wait is needed. */
 int input_fd(const struct input *in);

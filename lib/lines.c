@@ -36,6 +36,21 @@ int lines_open(struct lines *r, const char *path, size_t max_line)
     return 0;
 }
 
+int lines_seek(struct lines *r, unsigned long long offset, unsigned long lineno)
+{
+    if (lseek(r->fd, (off_t)offset, SEEK_SET) < 0)
+        return -1;
+    r->dropped = offset;
+    r->lineno = lineno;
+    return 0;
+}
+
+void lines_position(const struct lines *r, unsigned long long *offset, unsigned long *lineno)
+{
+    *offset = r->dropped + r->start;
+    *lineno = r->lineno;
+}
+
 void lines_close(struct lines *r)
 {
     if (r->own_fd && r->fd >= 0)

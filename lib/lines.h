@@ -42,6 +42,13 @@ void lines_close(struct lines *r);
  * reader's buffer and stays valid until the next call. */
 enum lines_status lines_next(struct lines *r, const char **line, size_t *len);
 
+/* Start reading at byte offset (a regular file), counting lines after
+ * lineno. Call right after lines_open. Returns 0, or -1 with errno set. */
+int lines_seek(struct lines *r, unsigned long long offset, unsigned long lineno);
+/* The offset of the next line not yet returned, and the number of the line
+ * before it. */
+void lines_position(const struct lines *r, unsigned long long *offset, unsigned long *lineno);
+
 /* One read(2) into the buffer. Returns bytes read, 0 at end of input, or -1
  * with errno set (EINTR included: call again). */
 long lines_fill(struct lines *r);

@@ -42,6 +42,26 @@ int output_open(struct output *o, const char *path, int append, int line_buffere
     return 0;
 }
 
+int output_cut(struct output *o, off_t len)
+{
+    if (ftruncate(o->fd, len) < 0)
+        return -1;
+    o->regular = 1;
+    o->committed = len;
+    return 0;
+}
+
+int output_sync(struct output *o)
+{
+    if (o->error)
+        return -1;
+    if (o->regular && fsync(o->fd) < 0) {
+        o->error = errno;
+        return -1;
+    }
+    return 0;
+}
+
 /* Called with a write failed: leave no partial line in a regular file. */
 static int fail(struct output *o, int error)
 {

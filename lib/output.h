@@ -36,6 +36,13 @@ struct output {
 /* path NULL or "-": stdout. append: O_APPEND instead of truncating.
  * Returns 0, or -1 with errno set. */
 int output_open(struct output *o, const char *path, int append, int line_buffered);
+/* Cut a regular file opened for appending back to len bytes (what a
+ * checkpoint committed) and write on from there. Returns 0, or -1 with
+ * errno set. */
+int output_cut(struct output *o, off_t len);
+/* Make what was written durable (fsync). Returns 0, or -1 (o->error set). */
+int output_sync(struct output *o);
+
 /* Flush what is pending and close. Returns 0, or -1 (o->error set). */
 int output_close(struct output *o);
 

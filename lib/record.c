@@ -56,6 +56,7 @@ int record_admit(struct record *r, const struct record_origin *from, const char 
     if (buf_append(&r->line, line, n) < 0)
         return -1;
     r->input = from->input;
+    r->input_index = from->input_index;
     r->lineno = from->lineno;
     r->offset = from->offset;
     r->seq = from->seq;

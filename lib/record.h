@@ -31,6 +31,7 @@ enum record_event { REV_ADMIT, REV_START, REV_RETRY, REV_WAKE, REV_FINISH, REV_R
 struct record {
     enum record_state state;
     const char *input;            /* borrowed: the input's display name */
+    size_t input_index;           /* which input (FILE argument, 0-based) */
     unsigned long lineno;         /* physical line in that input, from 1 */
     unsigned long long offset;    /* byte offset of the line in that input */
     unsigned long long seq;       /* admission order */
@@ -57,6 +58,7 @@ const char *record_state_name(enum record_state s);
 
 /* Where a new record comes from. */
 struct record_origin {
+    size_t input_index;
     const char *input;
     unsigned long lineno;
     unsigned long long offset;

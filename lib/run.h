@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "commit.h"
 #include "enrich.h"
 #include "gate.h"
 #include "http.h"
@@ -75,6 +76,10 @@ struct run {
     int finished; /* the loop must end now, with status */
     enum enrich_status status;
     long fail_slot; /* --on-error fail: the record that stopped the run, or -1 */
+                    /* --checkpoint */
+    int checkpointing;
+    int already_done; /* the checkpoint says the run finished: do nothing */
+    struct commit commit;
 };
 
 /* Stop the run with status st (the first reason wins). */

@@ -112,12 +112,42 @@ int sinks_open(struct sinks *s, const struct enrich_options *o, output_interrupt
             return -1;
         }
     }
-    if (output_open(&s->out, o->output_path, 0, o->line_buffered) < 0) {
+    if (output_open(&s->out, o->output_path, o->checkpoint_path != NULL, o->line_buffered) < 0) {
         say(o, "%s: %s", o->output_path, strerror(errno));
         return -1;
     }
     s->out.interrupted = interrupted;
     s->out.interrupt_ctx = ctx;
+    return 0;
+}
+
+int sinks_resume(struct sinks *s, unsigned long long out_len, unsigned long long errors_len)
+{
+    if (output_cut(&s->out, (off_t)out_len) < 0) {
+        say(s->o, "%s: cannot cut back to the checkpoint's %llu bytes: %s", out_name(s), out_len,
+            strerror(errno));
+        return -1;
+    }
+    if (s->have_errors && output_cut(&s->errors, (off_t)errors_len) < 0) {
+        say(s->o, "%s: cannot cut back to the checkpoint's %llu bytes: %s", s->o->errors_path,
+            errors_len, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int sinks_sync(struct sinks *s)
+{
+    if (sinks_flush(s) < 0)
+        return -1;
+    if (output_sync(&s->out) < 0) {
+        out_failed(s);
+        return -1;
+    }
+    if (s->have_errors && (output_flush(&s->errors) < 0 || output_sync(&s->errors) < 0)) {
+        errors_failed(s);
+        return -1;
+    }
     return 0;
 }
 

@@ -20,6 +20,7 @@
 
 struct sinks {
     const struct enrich_options *o; /* borrowed: paths, messages */
+
     struct output out;
     struct output errors;
     int have_errors;
@@ -34,6 +35,13 @@ struct sinks {
  * removed again). */
 int sinks_open(struct sinks *s, const struct enrich_options *o, output_interrupt_fn interrupted,
                void *ctx);
+/* Resuming from a checkpoint: cut the output and --errors back to the
+ * lengths it committed (the output is then written on, not truncated).
+ * Returns 0, or -1 after saying why. */
+int sinks_resume(struct sinks *s, unsigned long long out_len, unsigned long long errors_len);
+/* Flush both and make them durable (for a checkpoint). Returns 0 or -1
+ * (trouble set). */
+int sinks_sync(struct sinks *s);
 /* Flush and close both; a close that fails on a run that was otherwise fine
  * is reported and sets trouble. */
 void sinks_close(struct sinks *s, int run_ok);

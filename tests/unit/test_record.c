@@ -30,7 +30,7 @@ static void test_table(void)
 
 static struct record_origin origin(unsigned long lineno)
 {
-    return (struct record_origin){"in", lineno, 100 * lineno, lineno, 5000};
+    return (struct record_origin){0, "in", lineno, 100 * lineno, lineno, 5000};
 }
 
 static void test_life(void)
