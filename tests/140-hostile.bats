@@ -43,3 +43,85 @@ teardown() {
         [[ ! -v $v ]] || fail "$v is set in a test"
     done
 }
+
+# kinds: the output's records as "id kind" (kind "ok" for a success), one a line.
+kinds() {
+    jq -r '"\(.id) \(.error.kind // "ok")"' <<<"$output"
+}
+
+@test "connection refused is a connect failure, and the next record still succeeds" {
+    local free
+    free=$("$MOCKD" --free-port)
+    input "{\"id\":1,\"port\":$free}" "{\"id\":2,\"port\":$MOCK_PORT}"
+    enrich_stdin "$IN" -1 -- -u 'http://127.0.0.1:{port}/refused/{id}?body={id}'
+    run -0 kinds
+    assert_output $'1 connect\n2 ok'
+    assert_regex "${stderr_lines[0]}" '^enrich: <stdin>:1: connect: .*[Cc]onnect'
+    assert_equal "${#stderr_lines[@]}" 1
+}
+
+@test "every hostile server gives its documented kind and the records between them succeed" {
+    # One record a misbehaviour, each followed by a good one; all run at once, so the
+    # whole run takes about the 3 s deadline of the two that never finish.
+    local q
+    : >"$IN"
+    local id=0
+    for q in 'fault=resetbody' 'fault=truncate' 'fault=garbage' 'fault=hang' 'fault=trickle' \
+        'big=2147483648&chunked=1' 'big=2147483648' \
+        'body=%22%ff%22&type=application/json' \
+        'status=302&header=Location:file:///etc/passwd' \
+        'status=302&header=Location:gopher://127.0.0.1/x'; do
+        printf '{"id":%d,"q":"%s"}\n{"id":%d,"q":"body=1"}\n' $((id + 1)) "$q" $((id + 2)) >>"$IN"
+        id=$((id + 2))
+    done
+    enrich_stdin "$IN" -1 -- -c 32 -L -t 3s --max-response-size 1M \
+        -u "$MOCK_URL/hostile/{id}?{+q}"
+    local out=$output
+    run -0 kinds
+    assert_output "$(printf '%s\n' '1 bad_response' '2 ok' '3 bad_response' '4 ok' \
+        '5 bad_response' '6 ok' '7 timeout' '8 ok' '9 timeout' '10 ok' \
+        '11 bad_response' '12 ok' '13 bad_response' '14 ok' '15 bad_response' '16 ok' \
+        '17 bad_response' '18 ok' '19 bad_response' '20 ok')"
+    # What each says: the first record's, then in order.
+    run -0 jq -r 'select(.error) | "\(.id) \(.error.message)"' <<<"$out"
+    assert_line --index 0 --regexp '^1 Recv failure: Connection reset by peer$'
+    assert_line --index 1 --regexp '^3 transfer closed with [0-9]+ bytes remaining to read$'
+    assert_line --index 2 --regexp '^5 .*HTTP/0\.9'
+    assert_line --index 3 '7 record deadline of 3000 ms exceeded'
+    assert_line --index 4 '9 record deadline of 3000 ms exceeded'
+    assert_line --index 5 '11 response body over 1048576 bytes'
+    assert_line --index 6 '13 response body over 1048576 bytes (said by its Content-Length)'
+    assert_line --index 7 --regexp '^15 response body is not valid JSON \(not UTF-8\)'
+    assert_line --index 8 '17 Protocol "file" not supported or disabled in libcurl'
+    assert_line --index 9 '19 Protocol "gopher" not supported or disabled in libcurl'
+    assert_equal "${#stderr_lines[@]}" 10
+}
+
+@test "a server that trickles a byte a second ends as an attempt timeout" {
+    input '{"id":1}' '{"id":2}'
+    enrich_stdin "$IN" -1 -- --attempt-timeout 1s -t 10s \
+        -u "$MOCK_URL/trickle/{id}?fault=trickle&key={id}"
+    run -0 kinds
+    assert_output $'1 timeout\n2 timeout'
+    assert_regex "${stderr_lines[0]}" '^enrich: <stdin>:1: timeout: attempt timed out after 1000 ms$'
+}
+
+@test "invalid UTF-8 in a body without a JSON Content-Type is inserted as a string with U+FFFD" {
+    input '{"id":1}'
+    enrich_stdin "$IN" -0 -- -u "$MOCK_URL/utf/{id}?body=%22%ff%22"
+    assert_output '{"id":1,"response":"\"\ufffd\""}'
+}
+
+@test "a 2 GB response stops at --max-response-size: memory stays bounded" {
+    # Peak memory against a tiny response's: a body kept whole would add 2 GB.
+    local t=$BATS_TEST_TMPDIR
+    input '{"id":1}'
+    /usr/bin/time -f %M -o "$t/small" "$ENRICH" -u "$MOCK_URL/small/{id}?body=1" <"$IN" >/dev/null
+    run /usr/bin/time -f %M -o "$t/big" timeout 60 "$ENRICH" --max-response-size 1M \
+        -u "$MOCK_URL/huge/{id}?big=2147483648&chunked=1" <"$IN"
+    assert_equal "$status" 1
+    assert_output --partial '"message":"response body over 1048576 bytes"'
+    local small big
+    small=$(tail -n 1 "$t/small") big=$(tail -n 1 "$t/big")
+    ((big - small < 32 * 1024)) || fail "peak RSS grew from $small KiB to $big KiB"
+}
