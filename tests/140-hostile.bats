@@ -14,6 +14,7 @@ teardown_file() {
 }
 
 setup() {
+    mock_log_reset
     IN=$BATS_TEST_TMPDIR/in
 }
 
@@ -124,4 +125,57 @@ kinds() {
     local small big
     small=$(tail -n 1 "$t/small") big=$(tail -n 1 "$t/big")
     ((big - small < 32 * 1024)) || fail "peak RSS grew from $small KiB to $big KiB"
+}
+
+# ---- hostile input ------------------------------------------------------------------
+
+@test "10 000 levels of nesting is invalid_json, a 10 MB string passes through, the run goes on" {
+    python3 -c '
+print("{\"id\":1,\"n\":" + "{\"a\":" * 10000 + "1" + "}" * 10000 + "}")
+print("{\"id\":2,\"s\":\"" + "x" * 10 * 1024 * 1024 + "\"}")
+print("{\"id\":3}")' >"$IN"
+    enrich_stdin "$IN" -1 -- -e "$BATS_TEST_TMPDIR/errors" -u "$MOCK_URL/deep/{id}?body={id}"
+    assert_equal "${#lines[@]}" 2
+    assert_equal "${lines[0]}" "$(sed -n 2p "$IN" | sed 's/}$/,"response":2}/')"
+    assert_equal "${lines[1]}" '{"id":3,"response":3}'
+    assert_regex "$stderr" '^enrich: <stdin>:1: invalid_json: '
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/errors")" "$(sed -n 1p "$IN")"
+}
+
+@test "a 10 MB string in the URL fails its record as bad_request with no request sent" {
+    python3 -c 'print("{\"id\":1,\"s\":\"" + "x" * 10 * 1024 * 1024 + "\"}")' >"$IN"
+    echo '{"id":2,"s":"y"}' >>"$IN"
+    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/long/{id}?s={s}&body={id}"
+    assert_equal "${lines[1]}" '{"id":2,"s":"y","response":2}'
+    assert_equal "$stderr" 'enrich: <stdin>:1: bad_request: URL: too long'
+    assert_equal "$(mock_requests)" 1
+}
+
+@test "\\u0000 passes through byte-exact, is sent percent-encoded, and is refused in a header" {
+    input '{"id":1,"s":"a\u0000b"}'
+    enrich_stdin "$IN" -0 -- -u "$MOCK_URL/nul/{id}?s={s}&body=1"
+    assert_output '{"id":1,"s":"a\u0000b","response":1}'
+    run -0 mock_targets
+    assert_output '/nul/1?s=a%00b&body=1'
+    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/nul/{id}?body=1" -H 'X-S: {s}'
+    assert_equal "$stderr" 'enrich: <stdin>:1: bad_request: header X-S: value contains CR, LF or NUL'
+}
+
+@test "invalid surrogate escapes in a record are invalid_json and the next record succeeds" {
+    printf '%s\n' '{"id":1,"s":"\udc00x"}' '{"id":2,"s":"\ud800\u0041"}' '{"id":3}' >"$IN"
+    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/sur/{id}?body={id}"
+    assert_output '{"id":3,"response":3}'
+    assert_equal "${#stderr_lines[@]}" 2
+    assert_regex "${stderr_lines[1]}" '^enrich: <stdin>:2: invalid_json: '
+}
+
+@test "control bytes outside strings (NUL included) make a line invalid_json, not a half-read record" {
+    # cJSON skips them as whitespace; they used to reach the splicer (found by fuzz_splice).
+    printf '\0{"a":1}\n{"a":\001 2}\n{"a":3}\002\n{"a":4}\n' >"$IN"
+    enrich_stdin "$IN" -1 -- -u "$MOCK_URL/ctl/{a}?body=1"
+    assert_output '{"a":4,"response":1}'
+    assert_equal "${#stderr_lines[@]}" 3
+    assert_equal "${stderr_lines[0]}" 'enrich: <stdin>:1: invalid_json: invalid JSON near byte 1'
+    assert_equal "${stderr_lines[1]}" 'enrich: <stdin>:2: invalid_json: invalid JSON near byte 6'
+    assert_regex "${stderr_lines[2]}" '^enrich: <stdin>:3: invalid_json: '
 }
