@@ -262,7 +262,7 @@ pane() {
     assert_line 'enrich: <stdin>:5: http: HTTP 500'
     local want
     want=$(for i in $(seq 1 12); do
-        ((i == 5)) && echo "{\"id\":5,\"q\":\"status=500\",\"error\":{\"kind\":\"http\",\"status\":500,\"message\":\"HTTP 500\",\"attempts\":1}}" && continue
+        ((i == 5)) && echo "{\"id\":5,\"q\":\"status=500\",\"error\":{\"kind\":\"http\",\"status\":500,\"message\":\"HTTP 500\",\"attempts\":1,\"body\":1}}" && continue
         echo "{\"id\":$i,\"q\":\"delay=250\",\"response\":1}"
     done)
     run -0 grep -v -e '^exit=' -e '^enrich: ' <<<"$(pane)"
