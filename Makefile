@@ -18,7 +18,9 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 LIB_SRC = $(wildcard lib/*.c)
 CMD_SRC = $(wildcard cmd/*.c)
+LIB_HDR = $(wildcard lib/*.h)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
+FUZZ_TARGETS = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 # The compiler writes, next to each object, a .d file naming the headers it
 # included (-MMD), each also as an empty target (-MP) so a deleted header does
 # not stop the build. An object depends on those headers and nothing more.
@@ -43,6 +45,12 @@ $(1)/libenrich.a: $$(patsubst %.c,$(1)/%.o,$$(LIB_SRC))
 $(1)/enrich: $$(patsubst %.c,$(1)/%.o,$$(CMD_SRC)) $(1)/libenrich.a
 	$$(CC) $$(ALL_CFLAGS) $(2) $$^ -o $$@ $$(LDFLAGS) $$(PKG_LIBS)
 # A unit test's .d goes in deps/, out of the way of tests/run.sh's build/unit/test_*.
+# A fuzz target with tests/fuzz/replay.c's main: its corpus as a unit test (TAP).
+$(1)/unit/test_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $$(LIB_HDR) \
+		$(1)/libenrich.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_CFLAGS) $(2) -Itests/fuzz -DFUZZ_CORPUS='"tests/fuzz/corpus/$$*"' \
+		$$< tests/fuzz/replay.c $(1)/libenrich.a -o $$@ $$(LDFLAGS) $$(PKG_LIBS)
 $(1)/unit/%: tests/unit/%.c $(1)/libenrich.a
 	@mkdir -p $$(@D)/deps
 	$$(CC) $$(ALL_CFLAGS) $(2) $$(DEPFLAGS) -MF $$(@D)/deps/$$*.d -Itests/unit $$< $(1)/libenrich.a \
@@ -55,10 +63,28 @@ $(eval $(call variant,build/asan,$(SAN_FLAGS)))
 -include $(wildcard build/lib/*.d build/cmd/*.d build/unit/deps/*.d)
 -include $(wildcard build/asan/lib/*.d build/asan/cmd/*.d build/asan/unit/deps/*.d)
 
-UNITS = $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC))
-ASAN_UNITS = $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC))
+UNITS = $(patsubst tests/unit/%.c,build/unit/%,$(UNIT_SRC)) \
+	$(patsubst %,build/unit/test_fuzz_%,$(FUZZ_TARGETS))
+ASAN_UNITS = $(patsubst tests/unit/%.c,build/asan/unit/%,$(UNIT_SRC)) \
+	$(patsubst %,build/asan/unit/test_fuzz_%,$(FUZZ_TARGETS))
 
-.PHONY: all check test test-normal test-asan demo bench install uninstall clean format deps
+# libFuzzer builds: clang only, the library instrumented for coverage, each target run
+# for FUZZ_SECONDS from its seed corpus (new inputs go to build/fuzz/corpus/, crashes to
+# build/fuzz/NAME-crash-*: copy one into tests/fuzz/corpus/NAME/ with the fix).
+FUZZ_CC = clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(WARN) -D_GNU_SOURCE -Ilib $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN)
+build/fuzz/lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+build/fuzz/libenrich.a: $(patsubst %.c,build/fuzz/%.o,$(LIB_SRC))
+	$(AR) rcs $@ $^
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libenrich.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $< build/fuzz/libenrich.a \
+		-o $@ $(PKG_LIBS)
+
+.PHONY: all check test test-normal test-asan demo bench install uninstall clean format deps fuzz
 
 all: enrich
 
@@ -80,6 +106,10 @@ test: enrich tests/mock/mockd $(UNITS) build/asan/enrich $(ASAN_UNITS)
 test-normal: enrich tests/mock/mockd $(UNITS)
 	ENRICH_VARIANTS=normal sh tests/run.sh
 
+# Prints "ok - fuzz NAME" or "not ok - fuzz NAME" a target; fails if any found a crash.
+fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
 demo: deps
 	$(MAKE) enrich tests/mock/mockd
 	bash scripts/demo.sh
@@ -99,4 +129,5 @@ clean:
 	rm -rf build enrich tests/mock/mockd
 
 format:
-	clang-format -i lib/*.c lib/*.h cmd/*.c cmd/*.h tests/unit/*.c tests/unit/*.h tests/mock/*.c
+	clang-format -i lib/*.c lib/*.h cmd/*.c cmd/*.h tests/unit/*.c tests/unit/*.h tests/mock/*.c \
+		tests/fuzz/*.c tests/fuzz/*.h

@@ -18,6 +18,7 @@ const char *fail_kind_name(enum fail_kind kind)
         [FAIL_BAD_RESPONSE] = "bad_response",
         [FAIL_RESOURCE] = "resource",
         [FAIL_TLS] = "tls",
+        [FAIL_INTERRUPTED] = "interrupted",
     };
     return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
 }

@@ -326,7 +326,7 @@ void flow_abort_in_flight(struct run *run)
         if (r->transfer >= 0)
             http_cancel(run->http, (size_t)r->transfer);
         r->transfer = -1;
-        fail_set(&r->fail, FAIL_TIMEOUT, "interrupted while in flight");
+        fail_set(&r->fail, FAIL_INTERRUPTED, "aborted by a second signal while in flight");
         say(run->o, "%s:%lu: interrupted: aborted by a second signal while in flight", r->input,
             r->lineno);
         r->to_errors = run->sinks.have_errors && !r->uncopyable;

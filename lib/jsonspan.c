@@ -603,6 +603,10 @@ int jspan_check_tokens(const char *p, size_t n, size_t *error_at)
                 break;
             }
             p = e;
+        } else if ((unsigned char)c < 0x20 && !is_ws(c)) {
+            /* cJSON skips every byte up to space as whitespace; JSON allows four. */
+            bad = p;
+            break;
         } else {
             p++;
         }

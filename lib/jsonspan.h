@@ -108,9 +108,10 @@ int jspan_walk(const struct jspan *root, const char *path, size_t n, enum jspan_
 int jspan_path(const struct jspan *root, const char *path, size_t n, struct jspan *out);
 
 /* The lexical rules cJSON lets pass: numbers must follow the JSON grammar
- * (no 01, 1., +1), strings must not hold raw control characters, and every
- * escape must be one of RFC 8259's. Structure is not checked (cJSON does
- * that). Returns 0, or -1 with *error_at the offset of the offending byte. */
+ * (no 01, 1., +1), strings must not hold raw control characters, every
+ * escape must be one of RFC 8259's, and the only control characters outside
+ * strings are JSON's whitespace (cJSON skips any byte up to space). Structure is not checked (cJSON
+ * does that). Returns 0, or -1 with *error_at the offset of the offending byte. */
 int jspan_check_tokens(const char *p, size_t n, size_t *error_at);
 
 /* 1 if p[0..n) is valid UTF-8 (no overlongs, surrogates or code points past

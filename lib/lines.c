@@ -117,10 +117,12 @@ static enum lines_status skip_long(struct lines *r, const char *nl)
 
 enum lines_status lines_next(struct lines *r, const char **line, size_t *len)
 {
-    const char *base = r->buf.data + r->start;
     size_t avail = r->buf.len - r->start;
-    const char *nl =
-        avail > r->scanned ? memchr(base + r->scanned, '\n', avail - r->scanned) : NULL;
+    /* Before the first read buf.data is NULL, and even NULL + 0 is undefined: only point
+     * into the buffer when it holds something to search. */
+    const char *nl = avail > r->scanned
+                         ? memchr(r->buf.data + r->start + r->scanned, '\n', avail - r->scanned)
+                         : NULL;
     size_t end = nl ? (size_t)(nl - r->buf.data) : r->buf.len;
     if (r->discarding || end - r->start > r->max_line + 1) {
         if (!r->discarding)

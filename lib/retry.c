@@ -21,7 +21,8 @@ void retry_policy_init(struct enrich_retry *p)
 
 #define KIND_BIT(kind) (1u << (kind))
 
-/* Every kind a retry can change; the others are about the record. */
+/* Every kind a retry can change; the others are about the record, or (interrupted) about
+ * this run, which is stopping. */
 #define ALL_KINDS                                                                                  \
     (KIND_BIT(FAIL_CONNECT) | KIND_BIT(FAIL_TIMEOUT) | KIND_BIT(FAIL_HTTP) |                       \
      KIND_BIT(FAIL_BAD_RESPONSE) | KIND_BIT(FAIL_TLS) | KIND_BIT(FAIL_RESOURCE))

@@ -23,7 +23,7 @@
 #include "hostpause.h"
 
 #define STATS_HOSTS 32
-#define STATS_KINDS (FAIL_TLS + 1) /* indexed by enum fail_kind; 0 unused */
+#define STATS_KINDS (FAIL_INTERRUPTED + 1) /* indexed by enum fail_kind; 0 unused */
 /* The Prometheus histogram's buckets (upper bounds, seconds), counted
  * exactly beside the log-linear histogram. */
 #define STATS_LE 15

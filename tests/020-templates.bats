@@ -59,6 +59,14 @@ bad_template() {
     expands_to '{"id":"a b/c?d#e"}' '/users/{id}' '/users/a%20b%2Fc%3Fd%23e'
 }
 
+@test "../, ?, & and # in values cannot change the path or add query parameters" {
+    # The mock logs the raw request target: each value stays inside its own segment or
+    # parameter, percent-encoded.
+    expands_to '{"id":"../admin?x=1#f","q":"a&admin=1#x","k":"/etc/passwd"}' \
+        '/users/{id}/orders{?q}{&k}' \
+        '/users/..%2Fadmin%3Fx%3D1%23f/orders?q=a%26admin%3D1%23x&k=%2Fetc%2Fpasswd'
+}
+
 @test "{+var} keeps reserved characters and encodes the rest" {
     expands_to '{"path":"x/y z,k=v"}' '/{+path}' '/x/y%20z,k=v'
 }

@@ -171,7 +171,8 @@ lines_in() {
 @test "a second SIGTERM aborts at once, reporting in-flight records and saving them to --errors" {
     local in=$BATS_TEST_TMPDIR/in.fifo out=$BATS_TEST_TMPDIR/out errs=$BATS_TEST_TMPDIR/errors
     mkfifo "$in"
-    "$ENRICH" -e "$errs" --url "$MOCK_URL/abort/{id}?delay={d}&body={id}" <"$in" \
+    "$ENRICH" -e "$errs" --stats="$BATS_TEST_TMPDIR/stats" \
+        --url "$MOCK_URL/abort/{id}?delay={d}&body={id}" <"$in" \
         >"$out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
     ENRICH_PID=$!
     exec {STDIN_FD}>"$in"
@@ -197,9 +198,13 @@ lines_in() {
     run -0 cat "$BATS_TEST_TMPDIR/err"
     assert_equal "${#lines[@]}" 2
     assert_line --index 0 --regexp '^enrich: interrupted: finishing 2 records in flight; '
-    assert_line --index 1 --regexp '^enrich: <stdin>:2: interrupted: .+'
+    assert_line --index 1 \
+        'enrich: <stdin>:2: interrupted: aborted by a second signal while in flight'
     run -0 cat "$errs"
     assert_output '{"id":2,"d":20000}'
+    # The aborted record is counted under its own kind, not as a timeout.
+    run -0 jq -c '.records.failed_by_kind | [.interrupted, .timeout]' "$BATS_TEST_TMPDIR/stats"
+    assert_output '[1,0]'
 }
 
 @test "a write error on -o FILE is reported and exits 3" {

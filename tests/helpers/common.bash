@@ -8,6 +8,13 @@ export ENRICH_ROOT
 ENRICH=${ENRICH_BIN:-$ENRICH_ROOT/enrich}
 export ENRICH
 
+# libcurl honours these: a proxy in a user's or CI's environment must not send test
+# traffic elsewhere (or make loopback tests depend on it). Every enrich a test runs
+# inherits this environment.
+ENRICH_PROXY_VARIABLES=(http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+    no_proxy NO_PROXY)
+unset "${ENRICH_PROXY_VARIABLES[@]}"
+
 # A hung enrich must fail its test, not the whole CI job.
 ENRICH_TEST_TIMEOUT=${ENRICH_TEST_TIMEOUT:-60}
 

@@ -9,7 +9,11 @@
  * type=T                 Content-Type: T (default: none, so the body alone says what it is)
  * header=Name:value      one more header (repeatable)  bighdr=N  a header line of N bytes
  * chunked=1              send the body chunked, without Content-Length
- * bodydelay=MS           send the head at once and the body MS later */
+ * bodydelay=MS           send the head at once and the body MS later
+ * fault=F: reset (RST before any response), close, garbage (not HTTP), truncate (the
+ *   connection stays open with the body short of its Content-Length), hang (accept and never
+ *   answer), badjson (a 200 with broken JSON), resetbody (the head and half the body, then
+ *   RST), trickle (a 64-byte body sent one byte a second) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -508,12 +512,14 @@ enum fault {
     FAULT_TRUNCATE,
     FAULT_HANG,
     FAULT_BADJSON,
+    FAULT_RESET_BODY,
+    FAULT_TRICKLE,
 };
 
 static const char *const fault_names[] = {
-    [FAULT_NONE] = "none",       [FAULT_RESET] = "reset",       [FAULT_CLOSE] = "close",
-    [FAULT_GARBAGE] = "garbage", [FAULT_TRUNCATE] = "truncate", [FAULT_HANG] = "hang",
-    [FAULT_BADJSON] = "badjson",
+    [FAULT_NONE] = "none",       [FAULT_RESET] = "reset",          [FAULT_CLOSE] = "close",
+    [FAULT_GARBAGE] = "garbage", [FAULT_TRUNCATE] = "truncate",    [FAULT_HANG] = "hang",
+    [FAULT_BADJSON] = "badjson", [FAULT_RESET_BODY] = "resetbody", [FAULT_TRICKLE] = "trickle",
 };
 
 struct script {
@@ -927,6 +933,38 @@ static void hang(struct conn *c)
         ;
 }
 
+/* The head and half of a 200-byte body, then an RST: broken after the status line. The
+ * pause lets the client read what was sent before the reset discards it. */
+static void reset_mid_body(struct conn *c, int status)
+{
+    struct buf out = {0};
+    char half[100];
+    memset(half, 'x', sizeof(half));
+    half[0] = '"';
+    buf_printf(&out, "HTTP/1.1 %d %s\r\nContent-Length: 200\r\n\r\n", status,
+               reason_phrase(status));
+    buf_append(&out, half, sizeof(half));
+    if (send_all(c->fd, out.data, out.len) == 0) {
+        sleep_ms(200);
+        struct linger lg = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    }
+    free(out.data);
+}
+
+/* A 64-byte JSON string, one byte a second, until it is sent or the client goes away. */
+static void trickle(struct conn *c, int status)
+{
+    struct buf out = {0};
+    buf_printf(&out, "HTTP/1.1 %d %s\r\nContent-Length: 64\r\n\r\n", status, reason_phrase(status));
+    int rc = send_all(c->fd, out.data, out.len);
+    for (int i = 0; rc == 0 && i < 64; i++) {
+        sleep_ms(1000);
+        rc = send_all(c->fd, i == 0 || i == 63 ? "\"" : "x", 1);
+    }
+    free(out.data);
+}
+
 static bool do_fault(struct conn *c, enum fault fault, int status)
 {
     struct buf out = {0};
@@ -947,6 +985,8 @@ static bool do_fault(struct conn *c, enum fault fault, int status)
         send_all(c->fd, out.data, out.len);
         break;
     case FAULT_HANG: hang(c); break;
+    case FAULT_RESET_BODY: reset_mid_body(c, status); break;
+    case FAULT_TRICKLE: trickle(c, status); break;
     default: return false;
     }
     free(out.data);

@@ -31,8 +31,23 @@ static const char *value(const char *body, enum json_content k)
     return text;
 }
 
+/* cJSON skips every byte up to space as whitespace: a NUL or other control byte outside a
+ * string is still not JSON (found by fuzz_splice: such a line reached the splicer). */
+static void test_control_bytes_outside_strings(void)
+{
+    enum jtype type;
+    size_t at;
+    ok(json_validate("\0{\"a\":1}", 8, &type, &at) == -1 && at == 0, "a leading NUL is refused");
+    ok(json_validate("{\"a\":\x01 2}", 9, &type, &at) == -1 && at == 5,
+       "a control byte between tokens is refused where it is");
+    ok(json_validate("{\"a\":1}\x02", 8, &type, &at) == -1, "a trailing control byte is refused");
+    ok(json_validate(" \t{\"a\":\r\n1}\n", 12, &type, &at) == 0 && type == J_OBJECT,
+       "JSON's four whitespace bytes are fine");
+}
+
 int main(void)
 {
+    test_control_bytes_outside_strings();
     kind(NULL, JSON_CONTENT_NONE);
     kind("", JSON_CONTENT_NONE);
     kind("  ; charset=utf-8", JSON_CONTENT_NONE);

@@ -205,6 +205,8 @@ static void test_predicates(void)
            !retry_on_matches(&on, FAIL_NOT_OBJECT, 0, 0),
        "all: not the kinds about the record");
     ok(!retry_on_matches(&on, FAIL_NONE, 200, 1), "all: not empty");
+    ok(!retry_on_matches(&on, FAIL_INTERRUPTED, 0, 0),
+       "all: not interrupted (the run is stopping, a retry cannot help)");
     ok(!retry_on_matches(&on, FAIL_NONE, 200, 0), "a plain success is never retried");
 }
 
