@@ -343,17 +343,11 @@ void flow_abort_in_flight(struct run *run)
     free(held);
 }
 
-static int is_done(const void *ctx, size_t slot)
-{
-    const struct run *run = ctx;
-    return run->records[slot].state == REC_DONE;
-}
-
 void flow_drain(struct run *run, int after_stop)
 {
     long s;
     while ((!run->finished || after_stop) && !run->sinks.out.error &&
-           (s = queue_ready(run->queue, is_done, run)) >= 0) {
+           (s = queue_ready(run->queue, run_record_done, run)) >= 0) {
         if (after_stop && s == run->fail_slot)
             break;
         struct record *r = &run->records[s];

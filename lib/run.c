@@ -16,3 +16,9 @@ void run_stop(struct run *run, enum enrich_status st)
         run->status = st;
     run->finished = 1;
 }
+
+int run_record_done(const void *ctx, size_t slot)
+{
+    const struct run *run = ctx;
+    return run->records[slot].state == REC_DONE;
+}

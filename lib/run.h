@@ -84,6 +84,9 @@ struct run {
 
 /* Stop the run with status st (the first reason wins). */
 void run_stop(struct run *run, enum enrich_status st);
+/* Is the record in slot done (the queue's question in ordered mode)? ctx is
+ * the run. */
+int run_record_done(const void *ctx, size_t slot);
 /* Milliseconds on the monotonic clock. */
 long long run_now(void);
 
