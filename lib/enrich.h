@@ -42,6 +42,12 @@ struct enrich_options {
     /* The largest response body accepted (--max-response-size, default
      * 64 MiB); a longer one fails the record as bad_response. */
     size_t max_response_size;
+    /* Connections: the most open at once (--max-connections; 0: no bound
+     * but the open-file limit's), the most to one host (scheme, host and
+     * port; 0: no bound), and HTTP/2 without negotiation over cleartext. */
+    size_t max_connections;
+    size_t max_host_connections;
+    int http2_prior_knowledge;
     /* Where messages go (one line each, no newline); cmd prints them. */
     void (*message)(void *ctx, const char *line);
     void *message_ctx;

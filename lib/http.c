@@ -115,6 +115,36 @@ static struct curl_slist *slist_from(const char *const *lines, size_t n, int *fa
     return list;
 }
 
+/* How the next attempt of t connects: with which HTTP version, and whether
+ * it waits for a connection being made to share it (pipewait). */
+static int set_version(struct transfer *t, long version, long pipewait)
+{
+    return curl_easy_setopt(t->easy, CURLOPT_HTTP_VERSION, version) == CURLE_OK &&
+                   curl_easy_setopt(t->easy, CURLOPT_PIPEWAIT, pipewait) == CURLE_OK
+               ? 0
+               : -1;
+}
+
+/* Set the version of a new attempt to url. A transfer waits for a
+ * connection being made to its host when that connection is known to carry
+ * HTTP/2 streams as soon as it is made, to share it rather than open one of
+ * its own, as curl --parallel does: 50 transfers started at once make one
+ * connection, not 50. That is so over TLS (ALPN says) and by prior
+ * knowledge; over plain HTTP/1.1 libcurl learns the version only from the
+ * first response, so there transfers do not wait. */
+static int choose_version(struct http *h, struct transfer *t, const char *url)
+{
+    int tls = strncasecmp(url, "https://", 8) == 0;
+    if (!h->cfg.http2_prior_knowledge || tls)
+        return set_version(t, CURL_HTTP_VERSION_2TLS, tls);
+    return set_version(t, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE, 1L);
+}
+
+static long clamp_long(size_t n)
+{
+    return n > LONG_MAX ? LONG_MAX : (long)n;
+}
+
 struct http *http_new(const struct http_config *cfg)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -131,10 +161,16 @@ struct http *http_new(const struct http_config *cfg)
     /* Pushed in reverse, so transfer 0 is taken first. */
     for (size_t i = cfg->transfers; i-- > 0;)
         h->free_ids[h->nfree++] = i;
-    /* Past the bound, libcurl keeps a transfer pending until a connection is
-     * free (closing an idle one if need be) instead of failing it. */
-    long max = cfg->max_connections > LONG_MAX ? LONG_MAX : (long)cfg->max_connections;
-    if (curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max) != CURLM_OK)
+    /* Past either bound, libcurl keeps a transfer pending until a connection
+     * is free (closing an idle one if need be) instead of failing it. An
+     * HTTP/2 connection counts once however many streams it carries, which
+     * libcurl's default (CURLPIPE_MULTIPLEX since 7.62) allows: said here so
+     * that no default can take it away. */
+    if (curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                          clamp_long(cfg->max_connections)) != CURLM_OK ||
+        curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                          clamp_long(cfg->max_host_connections)) != CURLM_OK ||
+        curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK)
         goto fail;
     int failed;
     h->common_headers = slist_from(cfg->headers, cfg->nheaders, &failed);
@@ -254,7 +290,7 @@ static int prepare(struct http *h, struct transfer *t, const char *url, const ch
             return -1;
     }
     struct curl_slist *list = headers ? t->headers : h->common_headers;
-    if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK ||
+    if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK || choose_version(h, t, url) < 0 ||
         curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L) !=
             CURLE_OK ||

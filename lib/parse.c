@@ -16,6 +16,9 @@ void enrich_options_init(struct enrich_options *o)
     o->on_error = ENRICH_KEEP;
     o->signal_fd = -1;
     o->max_response_size = (size_t)64 << 20;
+    o->max_connections = 0;      /* only the open-file limit's bound */
+    o->max_host_connections = 0; /* none */
+    o->http2_prior_knowledge = 0;
 }
 
 /* Durations are parsed by hand: strtod would also take "0x1", "1e0", "2.",
