@@ -38,6 +38,8 @@ struct http {
     size_t *free_ids; /* a stack of the free transfers' ids */
     size_t nfree;
     size_t in_flight;
+    int stalls;  /* transfers may stall: see http_wait */
+    CURL *spare; /* never run: added and removed to wake waiting transfers */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *userdata)
@@ -135,6 +137,8 @@ static int set_version(struct transfer *t, long version, long pipewait)
 static int choose_version(struct http *h, struct transfer *t, const char *url)
 {
     int tls = strncasecmp(url, "https://", 8) == 0;
+    if (tls || h->cfg.http2_prior_knowledge)
+        h->stalls = 1; /* HTTP/2 may be spoken, and CURLOPT_PIPEWAIT is */
     if (!h->cfg.http2_prior_knowledge || tls)
         return set_version(t, CURL_HTTP_VERSION_2TLS, tls);
     return set_version(t, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE, 1L);
@@ -172,6 +176,9 @@ struct http *http_new(const struct http_config *cfg)
                           clamp_long(cfg->max_host_connections)) != CURLM_OK ||
         curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK)
         goto fail;
+    /* Some transfers may have to wait for a connection. */
+    h->stalls = (cfg->max_connections > 0 && cfg->max_connections < cfg->transfers) ||
+                (cfg->max_host_connections > 0 && cfg->max_host_connections < cfg->transfers);
     int failed;
     h->common_headers = slist_from(cfg->headers, cfg->nheaders, &failed);
     if (failed)
@@ -199,6 +206,8 @@ void http_free(struct http *h)
         curl_slist_free_all(t->headers);
         buf_free(&t->body);
     }
+    if (h->spare)
+        curl_easy_cleanup(h->spare);
     if (h->multi)
         curl_multi_cleanup(h->multi);
     curl_slist_free_all(h->common_headers);
@@ -339,9 +348,39 @@ size_t http_in_flight(const struct http *h)
     return h->in_flight;
 }
 
+/* libcurl 7.88 can leave transfers waiting until their timeout with
+ * nothing left to wake them, though the server has answered or a
+ * connection is free:
+ * - the responses of some HTTP/2 streams it has already read stay
+ *   unprocessed while curl_multi_poll sleeps; curl_multi_perform processes
+ *   them;
+ * - a transfer waiting for a connection (past CURLMOPT_MAX_TOTAL_CONNECTIONS
+ *   or _HOST_, or by CURLOPT_PIPEWAIT) is woken when another transfer ends,
+ *   and the wake-up is lost if the connection is taken again first: in the
+ *   end, some wait on with every connection idle. Removing any handle from
+ *   the multi handle wakes the first waiting transfer: a spare handle, added
+ *   and removed, does that and nothing else.
+ * Measured: 1000 requests at 50 streams over one HTTP/2 connection to
+ * nginx, 8 runs of 300 stalled; 100 requests at 20 at once over 2
+ * connections to mockd, 9 of 200. With a tick every 100 ms doing both
+ * while transfers are in flight, none did. The tick costs ten wake-ups a
+ * second, and only where transfers may wait so. */
+#define STALL_TICK_MS 100
+
+static void wake_waiting(struct http *h)
+{
+    if (!h->spare && !(h->spare = curl_easy_init()))
+        return;
+    if (curl_multi_add_handle(h->multi, h->spare) == CURLM_OK)
+        curl_multi_remove_handle(h->multi, h->spare);
+}
+
 int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int timeout_ms)
 {
     struct curl_waitfd extra[4];
+    int tick = h->stalls && h->in_flight > 0;
+    if (tick && timeout_ms > STALL_TICK_MS)
+        timeout_ms = STALL_TICK_MS;
     if (nfds > 4)
         nfds = 4;
     for (size_t i = 0; i < nfds; i++) {
@@ -360,6 +399,8 @@ int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int t
     int ready = nfds ? poll(p, nfds, 0) : 0;
     for (size_t i = 0; i < nfds; i++)
         revents[i] = (short)(extra[i].revents | (ready > 0 ? p[i].revents : 0));
+    if (tick && numfds == 0)
+        wake_waiting(h);
     int running;
     return curl_multi_perform(h->multi, &running) == CURLM_OK ? 0 : -1;
 }
