@@ -3,8 +3,9 @@
 # are missing. Called by `make check` and `make demo`; safe to run again.
 set -eu
 
+# openssl makes the test certificate for nginx's HTTP/2 over TLS.
 packages="gcc make pkg-config libcurl4-openssl-dev libcjson-dev bats bats-support
-bats-assert nginx-light curl jq man-db time perl gzip"
+bats-assert nginx-light curl jq man-db time perl gzip openssl"
 
 missing=""
 for p in $packages; do
