@@ -3,9 +3,10 @@
 # are missing. Called by `make check` and `make demo`; safe to run again.
 set -eu
 
-# openssl makes the test certificate for nginx's HTTP/2 over TLS.
+# openssl makes the test certificate for nginx's HTTP/2 over TLS; python3 runs
+# tests/helpers/full-backlog.py.
 packages="gcc make pkg-config libcurl4-openssl-dev libcjson-dev bats bats-support
-bats-assert nginx-light curl jq man-db time perl gzip openssl"
+bats-assert nginx-light curl jq man-db time perl gzip openssl python3"
 
 missing=""
 for p in $packages; do

@@ -16,6 +16,8 @@
 #                     (https://, h2 by ALPN; certificate for 127.0.0.1 in NGINX_TLS_CERT).
 #                     Both log to NGINX_H2_ACCESS_LOG: "msec request_time connection
 #                     connection_requests protocol method request_uri status".
+# backlog_start / backlog_stop  a listener whose connects hang (full accept queue): exports
+#                     BACKLOG_PORT BACKLOG_URL BACKLOG_PID.
 #
 # Log lines of mockd: "<ms since start> <conn-id> <attempt for key> <METHOD> <target>".
 
@@ -292,4 +294,34 @@ nginx_stop() {
     [[ -n ${NGINX_PID:-} ]] || return 0
     # TERM is nginx's fast shutdown: the master stops its workers, then exits 0.
     _server_stop "$NGINX_PID"
+}
+
+# backlog_start / backlog_stop: a listener on 127.0.0.1 that never accepts and whose accept
+# queue is full, so that a connect to it hangs (tests/helpers/full-backlog.py). Exports
+# BACKLOG_PORT BACKLOG_URL BACKLOG_PID.
+backlog_start() {
+    local dir=${BATS_FILE_TMPDIR:?backlog_start needs bats} i
+    local port_file=$dir/backlog.port
+    rm -f "$port_file"
+    python3 "$ENRICH_ROOT/tests/helpers/full-backlog.py" "$port_file" \
+        >"$dir/backlog.out" 2>&1 3>&- &
+    local pid=$!
+    for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
+        [[ -s $port_file ]] && break
+        _proc_alive "$pid" || break
+        sleep 0.02
+    done
+    if [[ ! -s $port_file ]]; then
+        echo "full-backlog.py did not start:" >&2
+        cat "$dir/backlog.out" >&2
+        _server_stop "$pid" KILL
+        return 1
+    fi
+    local port
+    port=$(<"$port_file")
+    export BACKLOG_PORT=$port BACKLOG_URL=http://127.0.0.1:$port BACKLOG_PID=$pid
+}
+
+backlog_stop() {
+    _server_stop "${BACKLOG_PID:-}"
 }
