@@ -234,20 +234,28 @@ static int address_of(const struct sockaddr_storage *sa, char *ip, long *port)
     return inet_ntop(sa->ss_family, addr, ip, INET6_ADDRSTRLEN) ? 0 : -1;
 }
 
-/* libcurl closes a connection: forget it if it was switched. */
+/* libcurl closes a connection: forget it if it was switched. A connection
+ * the peer reset has no peer address any more (ENOTCONN): then its local
+ * address alone finds it (two connections share one only when they go to
+ * different servers). */
 static int on_close_socket(void *userdata, curl_socket_t s)
 {
     struct http *h = userdata;
     struct sockaddr_storage local, peer;
     socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
     struct h2c_conn c;
-    if (h->nh2c > 0 && getsockname(s, (struct sockaddr *)&local, &local_len) == 0 &&
-        getpeername(s, (struct sockaddr *)&peer, &peer_len) == 0 &&
-        address_of(&local, c.local_ip, &c.local_port) == 0 &&
-        address_of(&peer, c.peer_ip, &c.peer_port) == 0) {
-        size_t at = h2c_find(h, &c);
-        if (at < h->nh2c)
-            h->h2c[at] = h->h2c[--h->nh2c];
+    if (h->nh2c == 0 || getsockname(s, (struct sockaddr *)&local, &local_len) != 0 ||
+        address_of(&local, c.local_ip, &c.local_port) != 0)
+        return close(s);
+    int peer_known = getpeername(s, (struct sockaddr *)&peer, &peer_len) == 0 &&
+                     address_of(&peer, c.peer_ip, &c.peer_port) == 0;
+    for (size_t i = 0; i < h->nh2c; i++) {
+        const struct h2c_conn *k = &h->h2c[i];
+        if (k->local_port == c.local_port && strcmp(k->local_ip, c.local_ip) == 0 &&
+            (!peer_known || (k->peer_port == c.peer_port && strcmp(k->peer_ip, c.peer_ip) == 0))) {
+            h->h2c[i] = h->h2c[--h->nh2c];
+            break;
+        }
     }
     return close(s);
 }
