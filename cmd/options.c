@@ -25,6 +25,9 @@ enum {
     OPT_ATTEMPT_TIMEOUT,
     OPT_CONNECT_TIMEOUT,
     OPT_MAX_RESPONSE_SIZE,
+    OPT_MAX_CONNECTIONS,
+    OPT_MAX_HOST_CONNECTIONS,
+    OPT_HTTP2_PRIOR_KNOWLEDGE,
     OPT_ORDERED,
     OPT_ALLOW_MISSING,
     OPT_DRY_RUN,
@@ -74,6 +77,12 @@ static const struct cli_option table[] = {
     {"ok", required_argument, OPT_OK, "LIST", "statuses that succeed, e.g. 2xx,404 (default 2xx)"},
     {"max-response-size", required_argument, OPT_MAX_RESPONSE_SIZE, "SIZE",
      "largest response body accepted, e.g. 512K, 1G (default 64M)"},
+    {"max-connections", required_argument, OPT_MAX_CONNECTIONS, "N",
+     "most connections open at once (default: the open-file limit)"},
+    {"max-host-connections", required_argument, OPT_MAX_HOST_CONNECTIONS, "N",
+     "most connections open at once to one host (default: no limit)"},
+    {"http2-prior-knowledge", no_argument, OPT_HTTP2_PRIOR_KNOWLEDGE, NULL,
+     "speak HTTP/2 at once to http:// URLs (h2c, no upgrade)"},
     {"allow-missing", no_argument, OPT_ALLOW_MISSING, NULL,
      "omit missing template variables instead of failing the record"},
     {"location", no_argument, 'L', NULL, "follow redirects (http and https only)"},
@@ -344,6 +353,10 @@ static int apply(struct enrich_options *o, int val, const char *arg)
             return usage("--max-response-size: expected 1 to 64G, like 512K or 1G, got '%s'%s", arg,
                          "");
         return 0;
+    case OPT_MAX_CONNECTIONS: return parse_count("max-connections", arg, &o->max_connections);
+    case OPT_MAX_HOST_CONNECTIONS:
+        return parse_count("max-host-connections", arg, &o->max_host_connections);
+    case OPT_HTTP2_PRIOR_KNOWLEDGE: o->http2_prior_knowledge = 1; return 0;
     case OPT_ALLOW_MISSING: o->allow_missing = 1; return 0;
     case 'L': o->follow_redirects = 1; return 0;
     case 'c': return parse_count("capacity", arg, &o->capacity);

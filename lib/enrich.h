@@ -47,8 +47,8 @@ struct enrich_options {
     const char *method;   /* NULL: GET, or POST when there is a body */
     const char **headers; /* "Name: value" templates, nheaders of them */
     size_t nheaders;
-    const char *data;        /* -d: the body template, or NULL (see request.h) */
-    int data_record;         /* --data-record: the body is the record's own line */
+    const char *data;       /* -d: the body template, or NULL (see request.h) */
+    int data_record;        /* --data-record: the body is the record's own line */
     const char *into;       /* dotted path for the result; default "response" */
     const char *error_into; /* dotted path for the error object; default "error" */
     /* How a successful response is shaped (SPEC section 3). select: a dotted
@@ -108,6 +108,12 @@ struct enrich_options {
     const char *stats_path;
     int stats_fd;
     enum enrich_stats_format stats_format;
+    /* Connections: the most open at once (--max-connections; 0: no bound
+     * but the open-file limit's), the most to one host (scheme, host and
+     * port; 0: no bound), and HTTP/2 without negotiation over cleartext. */
+    size_t max_connections;
+    size_t max_host_connections;
+    int http2_prior_knowledge;
     /* Where messages go (one line each, no newline); cmd prints them. */
     void (*message)(void *ctx, const char *line);
     void *message_ctx;

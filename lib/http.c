@@ -3,6 +3,7 @@
  * `transfers` times. Free transfers are a stack of ids. */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
@@ -11,12 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 enum transfer_state { T_FREE, T_ACTIVE, T_DONE };
+
+/* Why the h2c guard (below) stopped a request before it was sent. */
+enum h2c_stop { H2C_SENT, H2C_WRONG_KIND, H2C_NO_MEMORY };
 
 struct transfer {
     enum transfer_state state;
     size_t owner;
+    struct http *http;
     CURL *easy;
     struct curl_slist *headers; /* this request's own list; freed after removal */
     const char *custom_method;  /* CURLOPT_CUSTOMREQUEST as last set on easy, or NULL */
@@ -29,6 +36,20 @@ struct transfer {
     int too_large;
     int in_head;      /* the response's head has not ended yet */
     int socket_errno; /* why socket() failed, or 0 */
+    long version;     /* the CURLOPT_HTTP_VERSION of this attempt */
+    int opening;      /* a request by prior knowledge, not yet at the guard */
+    int h2c_counted;  /* counted in http.h2c_load */
+    enum h2c_stop h2c_stop;
+    int h2c_restarts;  /* times the h2c guard started this attempt again */
+    curl_off_t h2c_us; /* time spent before those restarts */
+};
+
+/* A connection by its addresses, as libcurl and getsockname(2) print them. */
+struct h2c_conn {
+    char local_ip[INET6_ADDRSTRLEN];
+    char peer_ip[INET6_ADDRSTRLEN];
+    long local_port;
+    long peer_port;
 };
 
 struct http {
@@ -39,6 +60,13 @@ struct http {
     size_t *free_ids; /* a stack of the free transfers' ids */
     size_t nfree;
     size_t in_flight;
+    int h2c_guard;        /* libcurl 7.88 under http2_prior_knowledge: see below */
+    struct h2c_conn *h2c; /* the cleartext connections switched to HTTP/2 */
+    size_t nh2c, h2c_alloc;
+    size_t openers;  /* transfers with opening set */
+    size_t h2c_load; /* transfers with h2c_counted set */
+    int stalls;      /* transfers may stall: see http_wait */
+    CURL *spare;     /* never run: added and removed to wake waiting transfers */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *userdata)
@@ -116,6 +144,245 @@ static struct curl_slist *slist_from(const char *const *lines, size_t n, int *fa
     return list;
 }
 
+/* ---- HTTP/2 by prior knowledge on libcurl 7.88 ----------------------
+ *
+ * libcurl 7.88.0 and 7.88.1 (Debian 12's) break a connection that a request
+ * asking for HTTP/2 by prior knowledge reuses: they start HTTP/2 on it a
+ * second time, and the server, seeing a second preface, ends every stream
+ * ("Error in the HTTP2 framing layer"; curl issue 10634, fixed in 8.0.0 by
+ * commit cbe9d82). A request asking for HTTP/2 over TLS only (2TLS) shares
+ * a cleartext HTTP/2 connection as it should, but makes HTTP/1.1 ones.
+ *
+ * So on those versions a cleartext request is looked at just before it is
+ * sent (CURLOPT_PREREQFUNCTION), on the connection libcurl chose for it: one
+ * asking for prior knowledge may go only on a connection not yet speaking
+ * HTTP/2, which it then switches to HTTP/2; one asking for 2TLS only on a
+ * connection already switched. A request on the wrong kind is stopped
+ * before a byte of it is sent, and http_next_done starts it again with the
+ * other version, unseen by the caller: by prior knowledge on a connection
+ * of its own (CURLOPT_FRESH_CONNECT), which the guard always lets pass, or
+ * by 2TLS on libcurl's choice of connection. Switched connections are known
+ * by their addresses and ports, and forgotten when libcurl closes them
+ * (CURLOPT_CLOSESOCKETFUNCTION).
+ *
+ * A request asks for 2TLS while the connections switched or being opened by
+ * prior knowledge have a stream free: then it shares one, or waits for the
+ * one being opened (CURLOPT_PIPEWAIT), and a burst of requests makes one
+ * connection. Otherwise it opens one by prior knowledge, without waiting
+ * for a connection libcurl may be making for nothing. So a request starts
+ * again at most twice (prior knowledge on a switched connection, then 2TLS
+ * finding none with a stream free), and only when libcurl chose otherwise
+ * than counted. */
+
+/* More restarts than that mean something unforeseen: the request fails
+ * rather than loop. */
+#define H2C_MAX_RESTARTS 4
+
+/* Streams at once on one HTTP/2 connection: libcurl's default, said here so
+ * that the count above and libcurl agree (servers allow 100 or more). */
+#define H2_STREAMS 100
+
+static int libcurl_breaks_h2c_reuse(void)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    return v && (v->version_num >> 8) == 0x0758; /* 7.88.x */
+}
+
+static int h2c_same(const struct h2c_conn *a, const struct h2c_conn *b)
+{
+    return a->local_port == b->local_port && a->peer_port == b->peer_port &&
+           strcmp(a->local_ip, b->local_ip) == 0 && strcmp(a->peer_ip, b->peer_ip) == 0;
+}
+
+/* Where c is among the switched connections, or h->nh2c. */
+static size_t h2c_find(const struct http *h, const struct h2c_conn *c)
+{
+    size_t i = 0;
+    while (i < h->nh2c && !h2c_same(&h->h2c[i], c))
+        i++;
+    return i;
+}
+
+static int h2c_add(struct http *h, const struct h2c_conn *c)
+{
+    if (h->nh2c == h->h2c_alloc) {
+        size_t n = h->h2c_alloc ? 2 * h->h2c_alloc : 8;
+        struct h2c_conn *more = realloc(h->h2c, n * sizeof(*more));
+        if (!more)
+            return -1;
+        h->h2c = more;
+        h->h2c_alloc = n;
+    }
+    h->h2c[h->nh2c++] = *c;
+    return 0;
+}
+
+/* The text and port of an address, as libcurl prints them. */
+static int address_of(const struct sockaddr_storage *sa, char *ip, long *port)
+{
+    const void *addr;
+    if (sa->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        addr = &in->sin_addr;
+        *port = ntohs(in->sin_port);
+    } else if (sa->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        addr = &in6->sin6_addr;
+        *port = ntohs(in6->sin6_port);
+    } else {
+        return -1;
+    }
+    return inet_ntop(sa->ss_family, addr, ip, INET6_ADDRSTRLEN) ? 0 : -1;
+}
+
+/* libcurl closes a connection: forget it if it was switched. A connection
+ * the peer reset has no peer address any more (ENOTCONN): then its local
+ * address alone finds it (two connections share one only when they go to
+ * different servers). */
+static int on_close_socket(void *userdata, curl_socket_t s)
+{
+    struct http *h = userdata;
+    struct sockaddr_storage local, peer;
+    socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+    struct h2c_conn c;
+    if (h->nh2c == 0 || getsockname(s, (struct sockaddr *)&local, &local_len) != 0 ||
+        address_of(&local, c.local_ip, &c.local_port) != 0)
+        return close(s);
+    int peer_known = getpeername(s, (struct sockaddr *)&peer, &peer_len) == 0 &&
+                     address_of(&peer, c.peer_ip, &c.peer_port) == 0;
+    for (size_t i = 0; i < h->nh2c; i++) {
+        const struct h2c_conn *k = &h->h2c[i];
+        if (k->local_port == c.local_port && strcmp(k->local_ip, c.local_ip) == 0 &&
+            (!peer_known || (k->peer_port == c.peer_port && strcmp(k->peer_ip, c.peer_ip) == 0))) {
+            h->h2c[i] = h->h2c[--h->nh2c];
+            break;
+        }
+    }
+    return close(s);
+}
+
+/* t's request by prior knowledge reached the guard, or ended before. */
+static void opened(struct http *h, struct transfer *t)
+{
+    if (t->opening) {
+        t->opening = 0;
+        h->openers--;
+    }
+}
+
+/* t's attempt ended (or never started): it counts no more. */
+static void attempt_over(struct http *h, struct transfer *t)
+{
+    opened(h, t);
+    if (t->h2c_counted) {
+        t->h2c_counted = 0;
+        h->h2c_load--;
+    }
+}
+
+/* The guard, called by libcurl with the connection a request is about to be
+ * sent on. */
+static int on_prereq(void *userdata, char *peer_ip, char *local_ip, int peer_port, int local_port)
+{
+    struct transfer *t = userdata;
+    struct http *h = t->http;
+    char *scheme = NULL;
+    opened(h, t);
+    t->h2c_stop = H2C_SENT;
+    if (curl_easy_getinfo(t->easy, CURLINFO_SCHEME, &scheme) != CURLE_OK || !scheme ||
+        strcasecmp(scheme, "http") != 0)
+        return CURL_PREREQFUNC_OK; /* over TLS, ALPN decides: no bug there */
+    struct h2c_conn c = {.local_port = local_port, .peer_port = peer_port};
+    snprintf(c.local_ip, sizeof(c.local_ip), "%s", local_ip ? local_ip : "");
+    snprintf(c.peer_ip, sizeof(c.peer_ip), "%s", peer_ip ? peer_ip : "");
+    int switched = h2c_find(h, &c) < h->nh2c;
+    if (t->version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE && !switched) {
+        /* This request switches the connection: remember it first. */
+        if (h2c_add(h, &c) == 0)
+            return CURL_PREREQFUNC_OK;
+        t->h2c_stop = H2C_NO_MEMORY;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    if (t->version != CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE && switched)
+        return CURL_PREREQFUNC_OK;
+    t->h2c_stop = H2C_WRONG_KIND;
+    return CURL_PREREQFUNC_ABORT;
+}
+
+/* How the next attempt of t connects: with which HTTP version, whether it
+ * waits for a connection being made to share it (pipewait), and whether it
+ * makes a connection of its own (fresh). */
+static int set_version(struct http *h, struct transfer *t, long version, long pipewait, long fresh)
+{
+    t->version = version;
+    if (h->h2c_guard && version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE) {
+        t->opening = 1;
+        h->openers++;
+    }
+    return curl_easy_setopt(t->easy, CURLOPT_HTTP_VERSION, version) == CURLE_OK &&
+                   curl_easy_setopt(t->easy, CURLOPT_PIPEWAIT, pipewait) == CURLE_OK &&
+                   curl_easy_setopt(t->easy, CURLOPT_FRESH_CONNECT, fresh) == CURLE_OK
+               ? 0
+               : -1;
+}
+
+/* Set the version of a new attempt to url. A transfer waits for a
+ * connection being made to its host when that connection is known to carry
+ * HTTP/2 streams as soon as it is made, to share it rather than open one of
+ * its own, as curl --parallel does: 50 transfers started at once make one
+ * connection, not 50. That is so over TLS (ALPN says) and by prior
+ * knowledge; over plain HTTP/1.1 libcurl learns the version only from the
+ * first response, so there transfers do not wait. */
+static int choose_version(struct http *h, struct transfer *t, const char *url)
+{
+    int tls = strncasecmp(url, "https://", 8) == 0;
+    if (tls || h->cfg.http2_prior_knowledge)
+        h->stalls = 1; /* HTTP/2 may be spoken, and CURLOPT_PIPEWAIT is */
+    if (!h->cfg.http2_prior_knowledge || tls)
+        return set_version(h, t, CURL_HTTP_VERSION_2TLS, tls, 0L);
+    if (!h->h2c_guard)
+        return set_version(h, t, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE, 1L, 0L);
+    size_t streams = (h->nh2c + h->openers) * H2_STREAMS;
+    int share = h->h2c_load < streams;
+    t->h2c_counted = 1;
+    h->h2c_load++;
+    if (share)
+        return set_version(h, t, CURL_HTTP_VERSION_2TLS, 1L, 0L);
+    /* A connection of its own, unless none is switched: it may take one
+     * libcurl made for nothing. */
+    return set_version(h, t, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE, 0L, h->nh2c > 0);
+}
+
+/* t was stopped by the guard: start it again with the other version, within
+ * what is left of its budget. Returns 1 if it runs again, else 0 (it may
+ * then be out of the multi handle, and ends as it is). */
+static int h2c_restart(struct http *h, struct transfer *t)
+{
+    if (t->h2c_stop != H2C_WRONG_KIND || t->h2c_restarts >= H2C_MAX_RESTARTS)
+        return 0;
+    curl_off_t us = 0;
+    if (curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &us) != CURLE_OK)
+        us = 0;
+    curl_multi_remove_handle(h->multi, t->easy);
+    t->h2c_us += us;
+    t->h2c_restarts++;
+    long left = t->timeout_ms - (long)(t->h2c_us / 1000);
+    int to_prior = t->version != CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+    t->errbuf[0] = '\0';
+    opened(h, t);
+    if ((to_prior ? set_version(h, t, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE, 0L, 1L)
+                  : set_version(h, t, CURL_HTTP_VERSION_2TLS, 1L, 0L)) < 0 ||
+        curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, left > 0 ? left : 1L) != CURLE_OK ||
+        curl_multi_add_handle(h->multi, t->easy) != CURLM_OK)
+        return 0;
+    return 1;
+}
+
+static long clamp_long(size_t n)
+{
+    return n > LONG_MAX ? LONG_MAX : (long)n;
+}
+
 struct http *http_new(const struct http_config *cfg)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -130,13 +397,26 @@ struct http *http_new(const struct http_config *cfg)
     if (!h->transfers || !h->free_ids || !h->multi)
         goto fail;
     /* Pushed in reverse, so transfer 0 is taken first. */
-    for (size_t i = cfg->transfers; i-- > 0;)
+    for (size_t i = cfg->transfers; i-- > 0;) {
         h->free_ids[h->nfree++] = i;
-    /* Past the bound, libcurl keeps a transfer pending until a connection is
-     * free (closing an idle one if need be) instead of failing it. */
-    long max = cfg->max_connections > LONG_MAX ? LONG_MAX : (long)cfg->max_connections;
-    if (curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max) != CURLM_OK)
+        h->transfers[i].http = h;
+    }
+    /* Past either bound, libcurl keeps a transfer pending until a connection
+     * is free (closing an idle one if need be) instead of failing it. An
+     * HTTP/2 connection counts once however many streams it carries, which
+     * libcurl's default (CURLPIPE_MULTIPLEX since 7.62) allows: said here so
+     * that no default can take it away. */
+    if (curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                          clamp_long(cfg->max_connections)) != CURLM_OK ||
+        curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                          clamp_long(cfg->max_host_connections)) != CURLM_OK ||
+        curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX) != CURLM_OK ||
+        curl_multi_setopt(h->multi, CURLMOPT_MAX_CONCURRENT_STREAMS, (long)H2_STREAMS) != CURLM_OK)
         goto fail;
+    h->h2c_guard = cfg->http2_prior_knowledge && libcurl_breaks_h2c_reuse();
+    /* Some transfers may have to wait for a connection. */
+    h->stalls = (cfg->max_connections > 0 && cfg->max_connections < cfg->transfers) ||
+                (cfg->max_host_connections > 0 && cfg->max_host_connections < cfg->transfers);
     int failed;
     h->common_headers = slist_from(cfg->headers, cfg->nheaders, &failed);
     if (failed)
@@ -164,8 +444,12 @@ void http_free(struct http *h)
         curl_slist_free_all(t->headers);
         buf_free(&t->body);
     }
+    if (h->spare)
+        curl_easy_cleanup(h->spare);
+    /* Closing the connections calls on_close_socket, which reads h->h2c. */
     if (h->multi)
         curl_multi_cleanup(h->multi);
+    free(h->h2c);
     curl_slist_free_all(h->common_headers);
     free(h->transfers);
     free(h->free_ids);
@@ -205,6 +489,11 @@ static CURL *easy_new(struct http *h, struct transfer *t)
     if (ok && !(method && strcmp(method, "HEAD") == 0))
         ok =
             curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->cfg.max_body) == CURLE_OK;
+    if (ok && h->h2c_guard)
+        ok = curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_PREREQDATA, t) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h) == CURLE_OK;
     if (ok && h->cfg.connect_timeout_ms > 0)
         ok = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms) == CURLE_OK;
     if (!ok) {
@@ -314,6 +603,10 @@ static int prepare(struct http *h, struct transfer *t, const char *url, const ch
     t->retry_after[0] = '\0';
     t->content_type[0] = '\0';
     t->timeout_ms = timeout_ms;
+    attempt_over(h, t);
+    t->h2c_stop = H2C_SENT;
+    t->h2c_restarts = 0;
+    t->h2c_us = 0;
     curl_slist_free_all(t->headers);
     t->headers = NULL;
     if (headers) {
@@ -325,7 +618,7 @@ static int prepare(struct http *h, struct transfer *t, const char *url, const ch
     if (no_default_type(h, t, body) < 0 || set_method(h, t, body, body_len) < 0)
         return -1;
     struct curl_slist *list = t->headers ? t->headers : h->common_headers;
-    if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK ||
+    if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK || choose_version(h, t, url) < 0 ||
         curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
         curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L) !=
             CURLE_OK ||
@@ -341,8 +634,10 @@ long http_start(struct http *h, size_t owner, const char *url, const char *const
         return -1;
     struct transfer *t = &h->transfers[h->free_ids[h->nfree - 1]];
     if (prepare(h, t, url, headers, nheaders, body, body_len, timeout_ms) < 0 ||
-        curl_multi_add_handle(h->multi, t->easy) != CURLM_OK)
+        curl_multi_add_handle(h->multi, t->easy) != CURLM_OK) {
+        attempt_over(h, t);
         return -1;
+    }
     h->nfree--;
     t->state = T_ACTIVE;
     t->owner = owner;
@@ -357,6 +652,7 @@ void http_cancel(struct http *h, size_t transfer)
     struct transfer *t = &h->transfers[transfer];
     if (t->state == T_ACTIVE) {
         curl_multi_remove_handle(h->multi, t->easy);
+        attempt_over(h, t);
         h->in_flight--;
     }
     if (t->state != T_FREE)
@@ -374,9 +670,39 @@ size_t http_in_flight(const struct http *h)
     return h->in_flight;
 }
 
+/* libcurl 7.88 can leave transfers waiting until their timeout with
+ * nothing left to wake them, though the server has answered or a
+ * connection is free:
+ * - the responses of some HTTP/2 streams it has already read stay
+ *   unprocessed while curl_multi_poll sleeps; curl_multi_perform processes
+ *   them;
+ * - a transfer waiting for a connection (past CURLMOPT_MAX_TOTAL_CONNECTIONS
+ *   or _HOST_, or by CURLOPT_PIPEWAIT) is woken when another transfer ends,
+ *   and the wake-up is lost if the connection is taken again first: in the
+ *   end, some wait on with every connection idle. Removing any handle from
+ *   the multi handle wakes the first waiting transfer: a spare handle, added
+ *   and removed, does that and nothing else.
+ * Measured: 1000 requests at 50 streams over one HTTP/2 connection to
+ * nginx, 8 runs of 300 stalled; 100 requests at 20 at once over 2
+ * connections to mockd, 9 of 200. With a tick every 100 ms doing both
+ * while transfers are in flight, none did. The tick costs ten wake-ups a
+ * second, and only where transfers may wait so. */
+#define STALL_TICK_MS 100
+
+static void wake_waiting(struct http *h)
+{
+    if (!h->spare && !(h->spare = curl_easy_init()))
+        return;
+    if (curl_multi_add_handle(h->multi, h->spare) == CURLM_OK)
+        curl_multi_remove_handle(h->multi, h->spare);
+}
+
 int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int timeout_ms)
 {
     struct curl_waitfd extra[4];
+    int tick = h->stalls && h->in_flight > 0;
+    if (tick && timeout_ms > STALL_TICK_MS)
+        timeout_ms = STALL_TICK_MS;
     if (nfds > 4)
         nfds = 4;
     for (size_t i = 0; i < nfds; i++) {
@@ -395,6 +721,8 @@ int http_wait(struct http *h, const int *fds, short *revents, size_t nfds, int t
     int ready = nfds ? poll(p, nfds, 0) : 0;
     for (size_t i = 0; i < nfds; i++)
         revents[i] = (short)(extra[i].revents | (ready > 0 ? p[i].revents : 0));
+    if (tick && numfds == 0)
+        wake_waiting(h);
     int running;
     return curl_multi_perform(h->multi, &running) == CURLM_OK ? 0 : -1;
 }
@@ -409,6 +737,8 @@ static enum http_outcome classify(const struct http *h, CURLcode rc, struct tran
     curl_off_t connect_us = 0;
     if (rc != CURLE_OK && out_of_descriptors(t->socket_errno))
         return HTTP_NO_DESCRIPTORS;
+    if (rc == CURLE_ABORTED_BY_CALLBACK && t->h2c_stop != H2C_SENT)
+        return HTTP_CONNECT; /* no connection it could be sent on */
     switch (rc) {
     case CURLE_OK: return HTTP_DONE;
     case CURLE_OPERATION_TIMEDOUT:
@@ -454,6 +784,13 @@ static void describe(const struct http *h, struct transfer *t, CURLcode rc, enum
         snprintf(m, n,
                  "response header too large: a header line reached libcurl's limit of %d bytes",
                  CURL_MAX_HTTP_HEADER);
+    else if (rc == CURLE_ABORTED_BY_CALLBACK && t->h2c_stop == H2C_NO_MEMORY)
+        snprintf(m, n, "out of memory");
+    else if (rc == CURLE_ABORTED_BY_CALLBACK && t->h2c_stop == H2C_WRONG_KIND)
+        snprintf(m, n,
+                 "no connection to send on: libcurl %s cannot share an HTTP/2 connection made by "
+                 "prior knowledge, and %d tries to work around it failed",
+                 curl_version_info(CURLVERSION_NOW)->version, t->h2c_restarts + 1);
     else if (rc == CURLE_FILESIZE_EXCEEDED)
         snprintf(m, n, "response body over %zu bytes (said by its Content-Length)",
                  h->cfg.max_body);
@@ -475,7 +812,7 @@ static void result_of(const struct http *h, struct transfer *t, CURLcode rc,
     curl_off_t us = 0;
     if (curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &us) != CURLE_OK)
         us = 0;
-    res->ms = (double)us / 1000.0;
+    res->ms = (double)(us + t->h2c_us) / 1000.0;
     describe(h, t, rc, res->outcome);
     res->message = t->message;
     res->body = &t->body;
@@ -505,6 +842,9 @@ int http_next_done(struct http *h, struct http_result *res)
             continue;
         }
         struct transfer *t = (struct transfer *)(void *)priv;
+        if (rc == CURLE_ABORTED_BY_CALLBACK && h2c_restart(h, t))
+            continue;
+        attempt_over(h, t);
         result_of(h, t, rc, res);
         curl_multi_remove_handle(h->multi, easy);
         t->state = T_DONE;

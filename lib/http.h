@@ -8,7 +8,12 @@
  * status, the response's body and headers; they stay readable until the
  * caller gives the transfer back with http_release, so a response can live
  * longer than the attempt that fetched it. http_cancel ends a transfer early
- * and gives it back at once. */
+ * and gives it back at once.
+ *
+ * Connections are kept alive and reused. HTTP/2 is used where the server
+ * offers it (over TLS, by ALPN; over cleartext only with
+ * http2_prior_knowledge), and then transfers to one host share a connection
+ * as streams. */
 #ifndef ENRICH_HTTP_H
 #define ENRICH_HTTP_H
 
@@ -31,6 +36,11 @@ struct http_config {
     const char *const *headers; /* the same for every request, or NULL */
     size_t nheaders;
     const char *user_agent;
+
+    /* Each host's share of max_connections (a host is a scheme, name and
+     * port; 0: no bound), and HTTP/2 over cleartext without asking (h2c). */
+    size_t max_host_connections;
+    int http2_prior_knowledge;
 };
 
 /* How a transfer ended. */

@@ -23,6 +23,9 @@ void enrich_options_init(struct enrich_options *o)
     o->burst = 1;
     o->progress_fd = -1;
     o->stats_fd = -1;
+    o->max_connections = 0;      /* only the open-file limit's bound */
+    o->max_host_connections = 0; /* none */
+    o->http2_prior_knowledge = 0;
 }
 
 /* Durations are parsed by hand: strtod would also take "0x1", "1e0", "2.",

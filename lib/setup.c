@@ -5,6 +5,7 @@
 #include "setup.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -122,11 +123,16 @@ int run_allocate(struct run *run)
     if (o->dry_run)
         return 0;
     /* Every connection is a descriptor: use what the hard limit allows, and
-     * past it let requests wait for a connection rather than fail. */
+     * past it let requests wait for a connection rather than fail. The
+     * smaller of that bound and --max-connections wins; only the limit's
+     * needs a word, since the user did not ask for it. */
     unsigned long long nofile = fdlimit_raise();
     size_t open_now = fdlimit_open_count();
-    size_t connections = fdlimit_connections(nofile, open_now);
-    if (connections < o->capacity)
+    size_t connections = fdlimit_connections(nofile, open_now); /* SIZE_MAX: no limit */
+    size_t bound = connections;
+    if (o->max_connections > 0 && o->max_connections < connections)
+        bound = o->max_connections;
+    else if (connections < o->capacity)
         say(o,
             "--capacity %zu is more than the open-file limit of %llu allows (%zu open already): "
             "at most %zu connections at once, other requests wait for one",
@@ -135,7 +141,9 @@ int run_allocate(struct run *run)
     const char *const *fixed = request_spec_static_headers(run->spec, &n);
     struct http_config cfg = {
         .transfers = o->capacity,
-        .max_connections = nofile == FDLIMIT_NONE ? 0 : connections,
+        .max_connections = bound == SIZE_MAX ? 0 : bound,
+        .max_host_connections = o->max_host_connections,
+        .http2_prior_knowledge = o->http2_prior_knowledge,
         .method = o->method,
         .connect_timeout_ms = o->connect_timeout_ms,
         .follow_redirects = o->follow_redirects,

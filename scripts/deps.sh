@@ -6,10 +6,12 @@ set -eu
 # tmux: the --progress test's pseudo-terminal. prometheus: its promtool checks
 # --stats-format prometheus (its server is not needed; where the package
 # starts it, it listens on :9090, which no test uses). clang and
-# libclang-rt-14-dev: `make fuzz` (libFuzzer and its sanitizers).
+# libclang-rt-14-dev: `make fuzz` (libFuzzer and its sanitizers). openssl
+# makes the test certificate for nginx's HTTP/2 over TLS; python3 runs
+# tests/helpers/full-backlog.py.
 packages="gcc make pkg-config libcurl4-openssl-dev libcjson-dev bats bats-support
 bats-assert nginx-light curl jq man-db time perl gzip tmux prometheus clang
-libclang-rt-14-dev"
+libclang-rt-14-dev openssl python3"
 
 missing=""
 for p in $packages; do

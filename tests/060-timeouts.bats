@@ -6,9 +6,11 @@ load helpers/common
 
 setup_file() {
     mock_start
+    backlog_start
 }
 
 teardown_file() {
+    backlog_stop
     mock_stop
 }
 
@@ -89,6 +91,24 @@ assert_error_record() {
     assert_error_record connect
     assert_regex "$stderr" '^enrich: <stdin>:1: connect: .+$'
     ((elapsed < 5000)) || fail "took $elapsed ms to fail a refused connect"
+}
+
+@test "--connect-timeout ends a connect that hangs: kind connect, 'connect timeout'" {
+    timed_enrich "$BATS_TEST_TMPDIR/one" -1 -- --connect-timeout 300ms --timeout 10s \
+        --url "$BACKLOG_URL/x"
+    assert_regex "$stderr" '^enrich: <stdin>:1: connect: connect timeout: .+$'
+    assert_regex "$(jq -r .error.message <<<"${lines[0]}")" '^connect timeout: .+'
+    assert_error_record connect
+    ((elapsed < 5000)) || fail "took $elapsed ms against a 300 ms connect timeout"
+    ((elapsed >= 250)) || fail "gave up after $elapsed ms, before the 300 ms connect timeout"
+}
+
+@test "a connect that hangs past a tighter --timeout fails as timeout, not connect" {
+    timed_enrich "$BATS_TEST_TMPDIR/one" -1 -- --connect-timeout 10s --timeout 500ms \
+        --url "$BACKLOG_URL/x"
+    assert_error_record timeout
+    assert_regex "$stderr" '^enrich: <stdin>:1: timeout: .+$'
+    ((elapsed < 5000)) || fail "took $elapsed ms against a 500 ms timeout"
 }
 
 @test "--connect-timeout does not bound the response time of a connected request" {

@@ -77,6 +77,35 @@ all_enriched() {
     assert_regex "$stderr" '^enrich: --capacity 500 is more than the open-file limit of 64 allows \([0-9]+ open already\): at most [0-9]+ connections at once, other requests wait for one$'
 }
 
+# connections_used: how many connections mockd saw.
+connections_used() {
+    cut -d' ' -f2 "$MOCK_LOG" | sort -u | wc -l
+}
+
+@test "--max-connections under the open-file bound is the bound, and needs no word" {
+    records 500 "$IN"
+    limited 64 64 -c 500 --max-connections 4 -u "$MOCK_URL/fd/{id}?body={id}&delay=20"
+    assert_equal "$status" 0
+    assert_equal "${#lines[@]}" 500
+    all_enriched
+    assert_equal "$stderr" ""
+    run -0 connections_used
+    ((output <= 4)) || fail "$output connections under --max-connections 4"
+}
+
+@test "--max-connections over the open-file bound: the open-file bound wins, and says so" {
+    records 500 "$IN"
+    limited 64 64 -c 500 --max-connections 1000 -u "$MOCK_URL/fd/{id}?body={id}&delay=20"
+    assert_equal "$status" 0
+    assert_equal "${#lines[@]}" 500
+    all_enriched
+    assert_regex "$stderr" '^enrich: --capacity 500 is more than the open-file limit of 64 allows \([0-9]+ open already\): at most [0-9]+ connections at once, other requests wait for one$'
+    local bound
+    bound=$(sed -E 's/.*at most ([0-9]+) connections.*/\1/' <<<"$stderr")
+    run -0 connections_used
+    ((output <= bound)) || fail "$output connections, over the bound of $bound"
+}
+
 @test "the soft open-file limit is raised to the hard one: -c 500 needs no bound under 64:4096" {
     local hard
     hard=$(ulimit -Hn)

@@ -10,6 +10,14 @@
 # nginx_start / nginx_stop  exports NGINX_PORT NGINX_URL NGINX_PID NGINX_ROOT (a directory
 #                     served as static files) NGINX_ACCESS_LOG (one line a request:
 #                     "msec connection connection_requests method request_uri status").
+#                     Under /slow/, static files come at 2 KiB/s.
+# nginx_start h2      the same, plus two HTTP/2 servers with the same files and locations:
+#                     NGINX_H2_URL (http://, h2c by prior knowledge only) and NGINX_TLS_URL
+#                     (https://, h2 by ALPN; certificate for 127.0.0.1 in NGINX_TLS_CERT).
+#                     Both log to NGINX_H2_ACCESS_LOG: "msec request_time connection
+#                     connection_requests protocol method request_uri status".
+# backlog_start / backlog_stop  a listener whose connects hang (full accept queue): exports
+#                     BACKLOG_PORT BACKLOG_URL BACKLOG_PID.
 #
 # Log lines of mockd: "<ms since start> <conn-id> <attempt for key> <METHOD> <target>".
 
@@ -138,12 +146,42 @@ mock_targets() {
     cut -d' ' -f5- "$log"
 }
 
-# Writes the nginx config for port $1 into $2.
+# Writes the nginx config for port $1 into $2; with ports $3 and $4, HTTP/2 servers too.
 _nginx_conf() {
-    local port=$1 dir=$2
-    local user_line=""
+    local port=$1 dir=$2 h2_port=${3:-} tls_port=${4:-}
+    local user_line="" h2_servers=""
     # Workers of a root master run as nobody, who cannot read a 0700 bats tmpdir.
     ((EUID == 0)) && user_line="user root;"
+    local locations
+    locations=$(
+        cat <<'EOF'
+        location /echo/ {
+            return 200 '{"uri":"$request_uri","method":"$request_method"}';
+        }
+        location = /status/404 { return 404 '{"error":"not found"}'; }
+        location = /status/500 { return 500 '{"error":"internal server error"}'; }
+        location = /status/503 { return 503 '{"error":"service unavailable"}'; }
+        location = /redirect-loop { return 302 /redirect-loop; }
+        # Static files sent at 2 KiB/s: a response that takes its time, per request.
+        location /slow/ { limit_rate 2k; }
+EOF
+    )
+    # A port marked http2 without ssl speaks only HTTP/2 by prior knowledge (h2c); with
+    # ssl, TLS's ALPN offers h2 and http/1.1.
+    [[ -n $h2_port ]] && h2_servers="server {
+        listen 127.0.0.1:$h2_port http2;
+        access_log $dir/h2-access.log enrich_h2;
+        root $NGINX_ROOT;
+$locations
+    }
+    server {
+        listen 127.0.0.1:$tls_port ssl http2;
+        ssl_certificate $dir/tls.crt;
+        ssl_certificate_key $dir/tls.key;
+        access_log $dir/h2-access.log enrich_h2;
+        root $NGINX_ROOT;
+$locations
+    }"
     cat >"$dir/nginx.conf" <<EOF
 daemon off;
 master_process on;
@@ -155,6 +193,8 @@ events { worker_connections 4096; }
 http {
     log_format enrich '\$msec \$connection \$connection_requests '
                       '\$request_method \$request_uri \$status';
+    log_format enrich_h2 '\$msec \$request_time \$connection \$connection_requests '
+                         '\$server_protocol \$request_method \$request_uri \$status';
     access_log $dir/access.log enrich;
     client_body_temp_path $dir/client_body;
     proxy_temp_path $dir/proxy;
@@ -167,16 +207,22 @@ http {
     server {
         listen 127.0.0.1:$port;
         root $NGINX_ROOT;
-        location /echo/ {
-            return 200 '{"uri":"\$request_uri","method":"\$request_method"}';
-        }
-        location = /status/404 { return 404 '{"error":"not found"}'; }
-        location = /status/500 { return 500 '{"error":"internal server error"}'; }
-        location = /status/503 { return 503 '{"error":"service unavailable"}'; }
-        location = /redirect-loop { return 302 /redirect-loop; }
+$locations
     }
+    $h2_servers
 }
 EOF
+}
+
+# A self-signed certificate for 127.0.0.1 in $1/tls.crt, its key in $1/tls.key.
+_nginx_cert() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+        -keyout "$1/tls.key" -out "$1/tls.crt" 2>"$1/openssl.out" || {
+        echo "openssl could not make a certificate:" >&2
+        cat "$1/openssl.out" >&2
+        return 1
+    }
 }
 
 # True once something accepts TCP connections on 127.0.0.1:$1.
@@ -184,27 +230,57 @@ _port_open() {
     (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# Prints N distinct free ports, one a line.
+_free_ports() {
+    local -A seen=()
+    local port
+    while ((${#seen[@]} < $1)); do
+        port=$("$MOCKD" --free-port) || return 1
+        [[ -n ${seen[$port]:-} ]] && continue
+        seen[$port]=1
+        echo "$port"
+    done
+}
+
 nginx_start() {
+    local h2=${1:-}
+    if [[ -n $h2 && $h2 != h2 ]]; then
+        echo "nginx_start: unknown argument '$h2' (want h2 or nothing)" >&2
+        return 1
+    fi
     _mockd_build || return 1
-    local dir=${BATS_FILE_TMPDIR:?nginx_start needs bats}/nginx try i port pid
+    local dir=${BATS_FILE_TMPDIR:?nginx_start needs bats}/nginx try i pid p up
+    local -a ports
     mkdir -p "$dir"
     export NGINX_ROOT=$BATS_FILE_TMPDIR/www
     mkdir -p "$NGINX_ROOT"
-    # The free port may be taken again before nginx binds it: then nginx exits and we retry.
+    if [[ -n $h2 ]]; then
+        _nginx_cert "$dir" || return 1
+    fi
+    # A free port may be taken again before nginx binds it: then nginx exits and we retry.
     for ((try = 0; try < 5; try++)); do
-        port=$("$MOCKD" --free-port) || return 1
-        _nginx_conf "$port" "$dir"
+        mapfile -t ports < <(_free_ports "$([[ -n $h2 ]] && echo 3 || echo 1)")
+        ((${#ports[@]} > 0)) || return 1
+        _nginx_conf "${ports[0]}" "$dir" "${ports[1]:-}" "${ports[2]:-}"
         /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
             >"$dir/nginx.out" 2>&1 3>&- &
         pid=$!
         for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
-            _port_open "$port" && break
+            _port_open "${ports[0]}" && break
             _proc_alive "$pid" || break
             sleep 0.02
         done
-        if _proc_alive "$pid" && _port_open "$port"; then
-            export NGINX_PORT=$port NGINX_URL=http://127.0.0.1:$port NGINX_PID=$pid
+        # nginx opens every listening socket before it serves on any.
+        up=1
+        for p in "${ports[@]}"; do
+            _port_open "$p" || up=0
+        done
+        if _proc_alive "$pid" && ((up)); then
+            export NGINX_PORT=${ports[0]} NGINX_URL=http://127.0.0.1:${ports[0]} NGINX_PID=$pid
             export NGINX_ACCESS_LOG=$dir/access.log
+            [[ -z $h2 ]] || export NGINX_H2_URL=http://127.0.0.1:${ports[1]} \
+                NGINX_TLS_URL=https://127.0.0.1:${ports[2]} NGINX_TLS_CERT=$dir/tls.crt \
+                NGINX_H2_ACCESS_LOG=$dir/h2-access.log
             return 0
         fi
         _server_stop "$pid"
@@ -218,4 +294,34 @@ nginx_stop() {
     [[ -n ${NGINX_PID:-} ]] || return 0
     # TERM is nginx's fast shutdown: the master stops its workers, then exits 0.
     _server_stop "$NGINX_PID"
+}
+
+# backlog_start / backlog_stop: a listener on 127.0.0.1 that never accepts and whose accept
+# queue is full, so that a connect to it hangs (tests/helpers/full-backlog.py). Exports
+# BACKLOG_PORT BACKLOG_URL BACKLOG_PID.
+backlog_start() {
+    local dir=${BATS_FILE_TMPDIR:?backlog_start needs bats} i
+    local port_file=$dir/backlog.port
+    rm -f "$port_file"
+    python3 "$ENRICH_ROOT/tests/helpers/full-backlog.py" "$port_file" \
+        >"$dir/backlog.out" 2>&1 3>&- &
+    local pid=$!
+    for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
+        [[ -s $port_file ]] && break
+        _proc_alive "$pid" || break
+        sleep 0.02
+    done
+    if [[ ! -s $port_file ]]; then
+        echo "full-backlog.py did not start:" >&2
+        cat "$dir/backlog.out" >&2
+        _server_stop "$pid" KILL
+        return 1
+    fi
+    local port
+    port=$(<"$port_file")
+    export BACKLOG_PORT=$port BACKLOG_URL=http://127.0.0.1:$port BACKLOG_PID=$pid
+}
+
+backlog_stop() {
+    _server_stop "${BACKLOG_PID:-}"
 }
