@@ -11,7 +11,8 @@ for name in "$@"; do
     work=build/fuzz/corpus/$name
     mkdir -p "$work"
     log=build/fuzz/$name.log
-    if build/fuzz/fuzz_"$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    # A fixed seed: the same binary and corpus explore the same inputs first.
+    if build/fuzz/fuzz_"$name" -seed=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -artifact_prefix=build/fuzz/"$name"- "$work" tests/fuzz/corpus/"$name" >"$log" 2>&1; then
         echo "ok - fuzz $name ($seconds s, $(ls "$work" | wc -l) inputs in the corpus)"
     else
