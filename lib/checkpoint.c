@@ -4,12 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "atomicfile.h"
 
 #define MAGIC "enrich-checkpoint 1\n"
 #define MAX_FILE ((size_t)64 << 20)
@@ -149,57 +150,16 @@ int checkpoint_load(const char *path, struct checkpoint *c, char *why, size_t n)
     return rc < 0 ? -1 : 1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int checkpoint_save(const char *path, const struct checkpoint *c, char *why, size_t n)
 {
-    struct buf text, tmp;
+    struct buf text;
     buf_init(&text, MAX_FILE);
-    buf_init(&tmp, 4096 + strlen(path));
-    int fd = -1, rc = -1;
-    if (checkpoint_format(c, &text) < 0 ||
-        buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+    int rc = -1;
+    if (checkpoint_format(c, &text) < 0)
         snprintf(why, n, "%s: out of memory", path);
-        goto done;
-    }
-    fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0 || write_all(fd, text.data, text.len) < 0 || fsync(fd) < 0 || close(fd) < 0) {
-        snprintf(why, n, "%s: %s", tmp.data, strerror(errno));
-        if (fd >= 0)
-            unlink(tmp.data);
-        fd = -1;
-        goto done;
-    }
-    fd = -1;
-    if (rename(tmp.data, path) < 0) {
-        snprintf(why, n, "%s: %s", path, strerror(errno));
-        unlink(tmp.data);
-        goto done;
-    }
-    /* The rename is durable once the directory is. */
-    buf_reset(&tmp);
-    buf_puts(&tmp, path);
-    int dir = open(dirname(tmp.data), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir >= 0) {
-        fsync(dir);
-        close(dir);
-    }
-    rc = 0;
-done:
+    else
+        rc = atomicfile_write(path, text.data, text.len, why, n);
     buf_free(&text);
-    buf_free(&tmp);
     return rc;
 }
 
