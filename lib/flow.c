@@ -84,6 +84,13 @@ static void finish(struct run *run, struct record *r)
     queue_done(run->queue, slot);
 }
 
+/* The URL the per-host counts go by: only --stats reports them, so without
+ * it no host key is worked out for every request. */
+static const char *stats_url(const struct run *run, const struct record *r)
+{
+    return run->o->stats ? r->req.url.data : NULL;
+}
+
 /* r may start its next attempt once the gate lets it through. */
 static void make_ready(struct run *run, struct record *r)
 {
@@ -120,7 +127,7 @@ static void start_attempt(struct run *run, struct record *r)
         run_stop(run, ENRICH_ABORTED);
         return;
     }
-    stats_request(&run->stats, r->req.url.data);
+    stats_request(&run->stats, stats_url(run, r));
     r->attempt_started_ms = now;
     timers_set(run->timers, slot_of(run, r), r->deadline_ms + DEADLINE_GRACE_MS);
 }
@@ -252,7 +259,7 @@ void flow_result(struct run *run, const struct http_result *res)
         waits = retry_or_not(run, r, res, empty);
     else if (o->verbose)
         say_attempt(run, r, res->status, res->ms, "");
-    stats_response(&run->stats, r->req.url.data, res->ms, res->body ? res->body->len : 0,
+    stats_response(&run->stats, stats_url(run, r), res->ms, res->body ? res->body->len : 0,
                    r->fail.kind != FAIL_NONE);
     r->transfer = -1;
     /* The response stays readable until its record is done with it: an http

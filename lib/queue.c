@@ -29,6 +29,15 @@ static void ring_push(struct ring *r, size_t cap, size_t v)
     r->count++;
 }
 
+/* The newest item: free slots are taken last-freed first, so a run that
+ * needs few slots keeps using the same few (their buffers warm, the rest
+ * of a large window never touched). */
+static size_t ring_pop_newest(struct ring *r, size_t cap)
+{
+    r->count--;
+    return r->items[(r->head + r->count) % cap];
+}
+
 static size_t ring_pop(struct ring *r, size_t cap)
 {
     size_t v = r->items[r->head];
@@ -84,7 +93,7 @@ long queue_admit(struct queue *q)
 {
     if (q->free_slots.count == 0)
         return -1;
-    size_t slot = ring_pop(&q->free_slots, q->capacity);
+    size_t slot = ring_pop_newest(&q->free_slots, q->capacity);
     q->held++;
     q->lined_up[slot] = 0;
     slot_list_push(&q->admitted, slot);
