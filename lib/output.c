@@ -104,7 +104,6 @@ static void count_sent(struct output *o, size_t sent)
     for (const char *p = o->buf.data, *end = p + sent; (p = memchr(p, '\n', (size_t)(end - p)));
          p++) {
         o->lines--;
-        o->written++;
     }
 }
 
@@ -120,7 +119,6 @@ int output_flush(struct output *o)
         return -1;
     }
     o->committed += (off_t)o->buf.len;
-    o->written += o->lines;
     o->lines = 0;
     buf_reset(&o->buf);
     return 0;
@@ -136,7 +134,6 @@ int output_line(struct output *o, const char *p, size_t n)
             write_all(o, "\n", 1, &sent) < 0)
             return -1;
         o->committed += (off_t)n + 1;
-        o->written++;
         return 0;
     }
     if (o->buf.len + n + 1 > BLOCK && output_flush(o) < 0)

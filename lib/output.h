@@ -3,10 +3,9 @@
  * used as inherited (never made non-blocking: that flag is shared with the
  * shell and its other children).
  *
- * What reached the file is tracked in whole lines: `written` counts the
- * lines known to be written in full. When a write fails on a regular file,
- * the file is cut back to the end of the last whole line written, so it never
- * ends in half a record. */
+ * What reached the file is tracked in whole lines. When a write fails on a
+ * regular file, the file is cut back to the end of the last whole line
+ * written, so it never ends in half a record. */
 #ifndef ENRICH_OUTPUT_H
 #define ENRICH_OUTPUT_H
 
@@ -23,11 +22,10 @@ struct output {
     int fd;
     int own_fd;
     int line_buffered;
-    int error;                  /* errno of the first failed write (EPIPE: reader gone), or 0 */
-    int regular;                /* a regular file: can be cut back after a failed write */
-    off_t committed;            /* file offset just past the last whole line written */
-    size_t lines;               /* lines accepted (output_line returned 0), not yet written */
-    unsigned long long written; /* lines written in full since output_open */
+    int error;       /* errno of the first failed write (EPIPE: reader gone), or 0 */
+    int regular;     /* a regular file: can be cut back after a failed write */
+    off_t committed; /* file offset just past the last whole line written */
+    size_t lines;    /* lines accepted (output_line returned 0), not yet written */
     output_interrupt_fn interrupted;
     void *interrupt_ctx;
     struct buf buf;

@@ -151,7 +151,8 @@ int sinks_sync(struct sinks *s)
     return 0;
 }
 
-void sinks_copy_failed(struct sinks *s, struct record *r)
+/* Copy r's line to --errors now if it is due there (r->to_errors). */
+static void copy_failed(struct sinks *s, struct record *r)
 {
     if (!r->to_errors)
         return;
@@ -177,7 +178,7 @@ static int track(struct sinks *s, struct record *r)
 
 int sinks_write(struct sinks *s, struct record *r)
 {
-    sinks_copy_failed(s, r);
+    copy_failed(s, r);
     if (!r->emit)
         return 0;
     if (output_line(&s->out, r->out.data, r->out.len) < 0) {
@@ -215,7 +216,7 @@ static unsigned long save_unwritten(struct sinks *s, struct record *const *held,
         struct record *r = held[i];
         n += r->fail.kind == FAIL_NONE;
         r->to_errors = s->have_errors && !r->copied && !r->uncopyable;
-        sinks_copy_failed(s, r);
+        copy_failed(s, r);
     }
     return n;
 }

@@ -52,8 +52,6 @@ void sinks_close(struct sinks *s, int run_ok);
 int sinks_write(struct sinks *s, struct record *r);
 /* Write what the output holds. Returns 0 or -1 (trouble set). */
 int sinks_flush(struct sinks *s);
-/* Copy r's line to --errors now if it is due there (r->to_errors). */
-void sinks_copy_failed(struct sinks *s, struct record *r);
 
 /* A run that stopped early: copy to --errors, in input order, the records in
  * the output's lost buffer and the held records (held[0..n), oldest first)
