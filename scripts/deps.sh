@@ -8,10 +8,11 @@ set -eu
 # starts it, it listens on :9090, which no test uses). clang and
 # libclang-rt-14-dev: `make fuzz` (libFuzzer and its sanitizers). openssl
 # makes the test certificate for nginx's HTTP/2 over TLS; python3 runs
-# tests/helpers/full-backlog.py.
+# tests/helpers/full-backlog.py. parallel and iproute2: the many-machines test
+# (GNU parallel spreading the input over network namespaces).
 packages="gcc make pkg-config libcurl4-openssl-dev libcjson-dev bats bats-support
 bats-assert nginx-light curl jq man-db time perl gzip tmux prometheus clang
-libclang-rt-14-dev openssl python3"
+libclang-rt-14-dev openssl python3 parallel iproute2"
 
 missing=""
 for p in $packages; do
