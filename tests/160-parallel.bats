@@ -97,6 +97,9 @@ ids() {
     run -7 "$NETNS_SSH" "$H2" exit 7
     run -255 --separate-stderr "$NETNS_SSH" "enrich-nohost-$$" true
     assert_equal "$stderr" "netns-ssh: connect to host enrich-nohost-$$: no such network namespace"
+    # What the remote command needs from our environment goes with --env, as over ssh.
+    run -0 parallel --will-cite -S "1/$H1" --ssh "$NETNS_SSH" --env PROBE -N0 'echo "[$PROBE]"' ::: 1
+    assert_output "[not sent]"
 }
 
 @test "parallel -k over two hosts writes what one enrich writes, byte for byte" {
