@@ -48,9 +48,10 @@ teardown() {
 }
 
 # Every host's lookup service answers on the same local URL; the mock echoes the request,
-# which is the same whichever host answers it. delay= slows each lookup.
+# which is the same whichever host answers it. delay= slows each lookup. {?id,price} is
+# what a shell would brace-expand, had parallel not quoted it.
 url() {
-    echo "http://127.0.0.1:$NETNS_LOOKUP_PORT/users/{id}?delay=${1:-0}"
+    echo "http://127.0.0.1:$NETNS_LOOKUP_PORT/users{?id,price}&delay=${1:-0}"
 }
 
 # ref_run ENRICH-ARGS...: the same enrich, alone on a host of its own, over all of RECORDS.
@@ -58,15 +59,9 @@ ref_run() {
     timeout -k 5 "$ENRICH_TEST_TIMEOUT" ip netns exec "$HREF" "$ENRICH" "$@" <"$RECORDS" >"$REF"
 }
 
-# parallel_cmd ENRICH-ARGS...: the command line parallel runs on each host (a shell
-# command, so each argument is quoted for the remote shell).
-parallel_cmd() {
-    printf '%q' "$ENRICH"
-    printf ' %q' "$@"
-}
-
 # par PARALLEL-ARGS... -- ENRICH-ARGS...: GNU parallel over H1 and H2 with RECORDS as
-# input, in 1 KiB blocks. netns-ssh, like ssh, starts the remote command with an empty
+# input, in 1 KiB blocks. -q keeps the URL template's braces, ? and & from the remote
+# shell, as the README says. netns-ssh, like ssh, starts the remote command with an empty
 # environment: the sanitizer build's settings go along with --env.
 par() {
     local pargs=() env=() var
@@ -79,7 +74,7 @@ par() {
         [[ -n ${!var:-} ]] && env+=(--env "$var")
     done
     timeout -k 5 $((ENRICH_TEST_TIMEOUT * 2)) parallel --will-cite --pipe --block 1k \
-        --ssh "$NETNS_SSH" "${env[@]}" "${pargs[@]}" "$(parallel_cmd "$@")" <"$RECORDS"
+        --ssh "$NETNS_SSH" "${env[@]}" "${pargs[@]}" -q "$ENRICH" "$@" <"$RECORDS"
 }
 
 # The ids of an output's records, one a line, in output order.
