@@ -11,7 +11,8 @@
 # netns_host_down NAME    the machine dies: KILL every process in NAME (its mockd, whatever
 #                         runs there) and delete the namespace, so netns-ssh cannot reach it
 # netns_requests NAME     requests NAME's mockd has logged
-# netns_cleanup NAME...   netns_host_down for each that exists; call from teardown_file
+# netns_cleanup NAME...   netns_host_down for each that exists (empty names are skipped, as
+#                         when setup_file skipped); call from teardown_file
 
 NETNS_LOOKUP_PORT=8080
 NETNS_SSH=$ENRICH_ROOT/tests/helpers/netns-ssh
@@ -83,6 +84,6 @@ netns_requests() {
 netns_cleanup() {
     local name
     for name in "$@"; do
-        netns_host_down "$name"
+        [[ -z $name ]] || netns_host_down "$name"
     done
 }
