@@ -72,18 +72,18 @@ static const struct cli_option table[] = {
      "RFC 6570 URL template over record paths (required)"},
     {"method", required_argument, 'X', "METHOD", "HTTP method (default GET, or POST with a body)"},
     {"header", required_argument, 'H', "'NAME: VALUE'|@FILE",
-     "add a header; {path} in VALUE is substituted; @FILE: one a line"},
+     "add a header, {path} substituted (@FILE: one a line)"},
     /* credentials */
     {"user", required_argument, OPT_USER, "USER:PASSWORD",
-     "basic auth (seen in ps until enrich blanks it: prefer --user-file)"},
+     "basic auth (prefer --user-file: ps shows this)"},
     {"user-file", required_argument, OPT_USER_FILE, "FILE",
      "basic auth with USER:PASSWORD, the first line of FILE"},
     {"oauth2-bearer", required_argument, OPT_OAUTH2_BEARER, "TOKEN|@FILE|env:NAME",
-     "send Authorization: Bearer TOKEN (@FILE: its first line)"},
-    {"netrc", no_argument, OPT_NETRC, NULL, "take the host's login and password from ~/.netrc"},
+     "Authorization: Bearer TOKEN"},
+    {"netrc", no_argument, OPT_NETRC, NULL, "basic auth from the host's entry in ~/.netrc"},
     {"netrc-file", required_argument, OPT_NETRC_FILE, "FILE", "as --netrc, from FILE"},
     {"redact", required_argument, OPT_REDACT, "NAME",
-     "also hide headers and parameters whose name contains NAME"},
+     "also hide values of headers and parameters named *NAME*"},
     {"data", required_argument, 'd', "TEMPLATE",
      "send a body (POST); JSON keeps \"{path}\" values' types"},
     {"data-record", no_argument, OPT_DATA_RECORD, NULL,
@@ -515,29 +515,12 @@ static enum cli_result refused(int c, char **argv)
 /* What the credential options said, before their files are read: that
  * waits until the FILE arguments are known (standard input may be one). */
 struct cli_creds {
-    char *user; /* --user's argument, in argv (blanked once copied) */
+    const char *user; /* --user's argument, copied (argv's is blanked) */
     const char *user_file;
-    char *bearer; /* --oauth2-bearer's argument, in argv */
+    const char *bearer; /* --oauth2-bearer's argument (copied and blanked when literal) */
     const char *netrc_file;
     int netrc;
 };
-
-static int take_credential(struct cli_creds *c, struct enrich_options *o, int val, char *arg)
-{
-    switch (val) {
-    case OPT_USER: c->user = arg; return 0;
-    case OPT_USER_FILE: c->user_file = arg; return 0;
-    case OPT_OAUTH2_BEARER: c->bearer = arg; return 0;
-    case OPT_NETRC: c->netrc = 1; return 0;
-    case OPT_NETRC_FILE: c->netrc_file = arg; return 0;
-    case OPT_REDACT:
-        if (!*arg)
-            return usage("--redact: empty name%s%s", "", "");
-        o->redact[o->nredact++] = arg;
-        return 0;
-    default: return 1;
-    }
-}
 
 /* Keep s (allocated) for the run: cli_free frees it. NULL: out of memory. */
 static char *keep(struct enrich_options *o, char *s)
@@ -555,11 +538,39 @@ static char *keep(struct enrich_options *o, char *s)
 }
 
 /* Overwrite a secret given on the command line, as curl does, so that ps
- * shows it only until now. The checkpoint fingerprint, made of argv
+ * shows it only until enrich starts. The checkpoint fingerprint, made of argv
  * afterwards, does not hold it either. */
 static void blank(char *arg)
 {
     memset(arg, '*', strlen(arg));
+}
+
+static int take_credential(struct cli_creds *c, struct enrich_options *o, int val, char *arg)
+{
+    switch (val) {
+    case OPT_USER:
+        /* Every --user given is blanked, not only the one that counts. */
+        c->user = keep(o, strdup(arg));
+        blank(arg);
+        return c->user ? 0 : usage("out of memory%s%s", "", "");
+    case OPT_USER_FILE: c->user_file = arg; return 0;
+    case OPT_OAUTH2_BEARER:
+        if (arg[0] == '@' || strncmp(arg, "env:", 4) == 0) {
+            c->bearer = arg;
+            return 0;
+        }
+        c->bearer = keep(o, strdup(arg));
+        blank(arg);
+        return c->bearer ? 0 : usage("out of memory%s%s", "", "");
+    case OPT_NETRC: c->netrc = 1; return 0;
+    case OPT_NETRC_FILE: c->netrc_file = arg; return 0;
+    case OPT_REDACT:
+        if (!*arg)
+            return usage("--redact: empty name%s%s", "", "");
+        o->redact[o->nredact++] = arg;
+        return 0;
+    default: return 1;
+    }
 }
 
 static int reads_stdin(const char *file_spec)
@@ -689,8 +700,7 @@ static enum cli_result settle_credentials(struct enrich_options *o, struct cli_c
         return r;
     char err[600];
     if (c->user) {
-        o->user = keep(o, strdup(c->user));
-        blank(c->user);
+        o->user = c->user;
     } else if (c->user_file) {
         o->user = keep(o, secret_first_line(c->user_file, err, sizeof(err)));
         if (!o->user)
@@ -699,8 +709,6 @@ static enum cli_result settle_credentials(struct enrich_options *o, struct cli_c
         o->bearer = keep(o, secret_value("--oauth2-bearer", c->bearer, err, sizeof(err)));
         if (!o->bearer)
             return usage("%s%s", err, ""), CLI_USAGE;
-        if (c->bearer[0] != '@' && strncmp(c->bearer, "env:", 4) != 0)
-            blank(c->bearer);
     } else if (c->netrc || c->netrc_file) {
         return settle_netrc(o, c);
     }
