@@ -1,8 +1,6 @@
 /* What an attempt's end means; see outcome.h. */
 #include "outcome.h"
 
-#include <stdio.h>
-
 /* Fill f with libcurl's words for a failure, prefixed, any URL in them
  * redacted (a redirect's Location may carry a key). */
 static void from_libcurl(const struct outcome_spec *s, struct failure *f, enum fail_kind kind,

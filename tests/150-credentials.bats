@@ -14,7 +14,6 @@ teardown_file() {
 
 setup() {
     mock_log_reset
-    : >"$MOCK_HEADER_LOG"
     IN=$BATS_TEST_TMPDIR/in.ndjson
     TOKEN=tok-8f3a1c-s3cret
     KEY=key-77d2e9-s3cret

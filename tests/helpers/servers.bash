@@ -6,7 +6,8 @@
 #                     MOCK_HEADER_LOG (each request's headers: "METHOD target", then a tab
 #                     and "Name: value" per header, one line a request) MOCK_PID; mock2 -> MOCK2_PORT MOCK2_URL MOCK2_LOG MOCK2_PID; and so on.
 # mock_stop [NAME]    TERM it and wait; returns mockd's exit status (0 on a clean stop).
-# mock_requests [NAME]  number of requests the log holds; mock_log_reset [NAME] empties it.
+# mock_requests [NAME]  number of requests the log holds; mock_log_reset [NAME] empties it
+#                     (and the header log).
 # mock_targets [NAME] the request targets in the log, one a line, in arrival order.
 # nginx_start / nginx_stop  exports NGINX_PORT NGINX_URL NGINX_PID NGINX_ROOT (a directory
 #                     served as static files) NGINX_ACCESS_LOG (one line a request:
@@ -140,6 +141,7 @@ mock_log_reset() {
     local log
     log=$(_mock_log "$@") || return 1
     : >"$log"
+    : >"${log%.log}.headers"
 }
 
 mock_targets() {
