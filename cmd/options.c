@@ -12,7 +12,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "request.h"
 #include "retry.h"
+#include "secret.h"
 #include "splice.h"
 
 enum {
@@ -48,6 +50,13 @@ enum {
     OPT_STATS_FORMAT,
     OPT_CHECKPOINT,
     OPT_LIST_OPTIONS,
+    /* credentials */
+    OPT_USER,
+    OPT_USER_FILE,
+    OPT_NETRC,
+    OPT_NETRC_FILE,
+    OPT_OAUTH2_BEARER,
+    OPT_REDACT,
 };
 
 struct cli_option {
@@ -62,8 +71,19 @@ static const struct cli_option table[] = {
     {"url", required_argument, 'u', "TEMPLATE",
      "RFC 6570 URL template over record paths (required)"},
     {"method", required_argument, 'X', "METHOD", "HTTP method (default GET, or POST with a body)"},
-    {"header", required_argument, 'H', "'NAME: VALUE'",
-     "add a header; {path} in VALUE is substituted"},
+    {"header", required_argument, 'H', "'NAME: VALUE'|@FILE",
+     "add a header, {path} substituted (@FILE: one a line)"},
+    /* credentials */
+    {"user", required_argument, OPT_USER, "USER:PASSWORD",
+     "basic auth (prefer --user-file: ps shows this)"},
+    {"user-file", required_argument, OPT_USER_FILE, "FILE",
+     "basic auth with USER:PASSWORD, the first line of FILE"},
+    {"oauth2-bearer", required_argument, OPT_OAUTH2_BEARER, "TOKEN|@FILE|env:NAME",
+     "Authorization: Bearer TOKEN"},
+    {"netrc", no_argument, OPT_NETRC, NULL, "basic auth from the host's entry in ~/.netrc"},
+    {"netrc-file", required_argument, OPT_NETRC_FILE, "FILE", "as --netrc, from FILE"},
+    {"redact", required_argument, OPT_REDACT, "NAME",
+     "also hide values of headers and parameters named *NAME*"},
     {"data", required_argument, 'd', "TEMPLATE",
      "send a body (POST); JSON keeps \"{path}\" values' types"},
     {"data-record", no_argument, OPT_DATA_RECORD, NULL,
@@ -118,7 +138,7 @@ static const struct cli_option table[] = {
     {"error-into", required_argument, OPT_ERROR_INTO, "PATH",
      "where the error object goes (default error)"},
     {"errors", required_argument, 'e', "FILE", "append every failed input line to FILE"},
-        {"output", required_argument, 'o', "FILE", "write to FILE instead of stdout"},
+    {"output", required_argument, 'o', "FILE", "write to FILE instead of stdout"},
     {"checkpoint", required_argument, OPT_CHECKPOINT, "FILE",
      "with -o: commit progress to FILE; run again to resume after a crash"},
     {"line-buffered", no_argument, OPT_LINE_BUFFERED, NULL, "flush after every record"},
@@ -376,7 +396,7 @@ static int apply(struct enrich_options *o, int val, const char *arg)
             return usage("--on-error: expected keep, drop or fail, got '%s'%s", arg, "");
         return 0;
     case 'e': o->errors_path = arg; return 0;
-        case 'o': o->output_path = arg; return 0;
+    case 'o': o->output_path = arg; return 0;
     case OPT_CHECKPOINT: o->checkpoint_path = arg; return 0;
     case OPT_LINE_BUFFERED: o->line_buffered = 1; return 0;
     case OPT_DRY_RUN: o->dry_run = 1; return 0;
@@ -490,6 +510,219 @@ static enum cli_result refused(int c, char **argv)
     return CLI_USAGE;
 }
 
+/* ---- credentials ---------------------------------------------------- */
+
+/* What the credential options said, before their files are read: that
+ * waits until the FILE arguments are known (standard input may be one). */
+struct cli_creds {
+    const char *user; /* --user's argument, copied (argv's is blanked) */
+    const char *user_file;
+    const char *bearer; /* --oauth2-bearer's argument (copied and blanked when literal) */
+    const char *netrc_file;
+    int netrc;
+};
+
+/* Keep s (allocated) for the run: cli_free frees it. NULL: out of memory. */
+static char *keep(struct enrich_options *o, char *s)
+{
+    if (!s)
+        return NULL;
+    char **more = realloc(o->secrets, (o->nsecrets + 1) * sizeof(*more));
+    if (!more) {
+        free(s);
+        return NULL;
+    }
+    o->secrets = more;
+    o->secrets[o->nsecrets++] = s;
+    return s;
+}
+
+/* Overwrite a secret given on the command line, as curl does, so that ps
+ * shows it only until enrich starts. The checkpoint fingerprint, made of argv
+ * afterwards, does not hold it either. */
+static void blank(char *arg)
+{
+    memset(arg, '*', strlen(arg));
+}
+
+static int take_credential(struct cli_creds *c, struct enrich_options *o, int val, char *arg)
+{
+    switch (val) {
+    case OPT_USER:
+        /* Every --user given is blanked, not only the one that counts. */
+        c->user = keep(o, strdup(arg));
+        blank(arg);
+        return c->user ? 0 : usage("out of memory%s%s", "", "");
+    case OPT_USER_FILE: c->user_file = arg; return 0;
+    case OPT_OAUTH2_BEARER:
+        if (arg[0] == '@' || strncmp(arg, "env:", 4) == 0) {
+            c->bearer = arg;
+            return 0;
+        }
+        c->bearer = keep(o, strdup(arg));
+        blank(arg);
+        return c->bearer ? 0 : usage("out of memory%s%s", "", "");
+    case OPT_NETRC: c->netrc = 1; return 0;
+    case OPT_NETRC_FILE: c->netrc_file = arg; return 0;
+    case OPT_REDACT:
+        if (!*arg)
+            return usage("--redact: empty name%s%s", "", "");
+        o->redact[o->nredact++] = arg;
+        return 0;
+    default: return 1;
+    }
+}
+
+static int reads_stdin(const char *file_spec)
+{
+    return file_spec && strcmp(file_spec, "-") == 0;
+}
+
+/* Standard input can give one option its file, and only when the records
+ * come from FILE arguments. */
+static enum cli_result check_stdin(const struct enrich_options *o, const struct cli_creds *c)
+{
+    size_t readers = reads_stdin(c->user_file) +
+                     (c->bearer && reads_stdin(c->bearer + 1) && c->bearer[0] == '@');
+    for (size_t i = 0; i < o->nheaders; i++)
+        readers += o->headers[i][0] == '@' && reads_stdin(o->headers[i] + 1);
+    if (readers == 0)
+        return CLI_RUN;
+    int input_is_stdin = o->ninputs == 0;
+    for (size_t i = 0; i < o->ninputs; i++)
+        input_is_stdin |= strcmp(o->inputs[i], "-") == 0;
+    if (input_is_stdin)
+        return usage("standard input carries the records: it cannot also hold headers or "
+                     "credentials (give the records as a FILE argument)%s%s",
+                     "", ""),
+               CLI_USAGE;
+    if (readers > 1)
+        return usage("only one option can read standard input%s%s", "", ""), CLI_USAGE;
+    return CLI_RUN;
+}
+
+/* -H @FILE: the file's lines, each one as a -H argument. Lines are not
+ * quoted in messages: they may hold keys. */
+static enum cli_result expand_header_files(struct enrich_options *o)
+{
+    size_t n = 0, cap = o->nheaders + 1;
+    const char **all = calloc(cap, sizeof(*all));
+    if (!all)
+        return usage("out of memory%s%s", "", ""), CLI_USAGE;
+    for (size_t i = 0; i < o->nheaders; i++) {
+        if (o->headers[i][0] != '@') {
+            all[n++] = o->headers[i];
+            continue;
+        }
+        const char *path = o->headers[i] + 1;
+        char err[512], **lines = NULL;
+        long got = secret_lines(path, &lines, err, sizeof(err));
+        const char **more = got < 0 ? NULL : realloc(all, (cap + (size_t)got) * sizeof(*all));
+        if (!more) {
+            secret_lines_free(lines, got < 0 ? 0 : (size_t)got);
+            free(all);
+            return usage("--header: %s%s", got < 0 ? err : "out of memory", ""), CLI_USAGE;
+        }
+        all = more;
+        cap += (size_t)got;
+        /* Kept first, so that every line is freed with the options. */
+        int kept = 1;
+        for (long k = 0; k < got; k++)
+            kept = keep(o, lines[k]) && kept;
+        free(lines);
+        if (!kept) {
+            free(all);
+            return usage("out of memory%s%s", "", ""), CLI_USAGE;
+        }
+        for (long k = 0; k < got; k++) {
+            const char *line = o->secrets[o->nsecrets - (size_t)got + (size_t)k];
+            if (!request_header_valid(line)) {
+                char which[32];
+                snprintf(which, sizeof(which), "%ld", k + 1);
+                free(all);
+                return usage("--header @%s: header %s of the file is not 'Name: value' (not "
+                             "shown: it may hold a secret)",
+                             path, which),
+                       CLI_USAGE;
+            }
+            all[n++] = line;
+        }
+    }
+    free((void *)o->headers);
+    o->headers = all;
+    o->nheaders = n;
+    return CLI_RUN;
+}
+
+static int names_authorization(const struct enrich_options *o)
+{
+    for (size_t i = 0; i < o->nheaders; i++)
+        if (strncasecmp(o->headers[i], "Authorization", 13) == 0 &&
+            (o->headers[i][13] == ':' || o->headers[i][13] == ' ' || o->headers[i][13] == '\t'))
+            return 1;
+    return 0;
+}
+
+/* The .netrc of --netrc or --netrc-file, which must be readable now: libcurl
+ * would pass over a missing one in silence, request after request. */
+static enum cli_result settle_netrc(struct enrich_options *o, const struct cli_creds *c)
+{
+    const char *name = c->netrc_file ? "--netrc-file" : "--netrc";
+    char *path = c->netrc_file ? strdup(c->netrc_file) : secret_default_netrc();
+    if (!keep(o, path))
+        return usage("%s: no home directory to find .netrc in, or out of memory%s", name, ""),
+               CLI_USAGE;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        char why[512];
+        snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
+        return usage("%s: %s", name, why), CLI_USAGE;
+    }
+    fclose(f);
+    o->netrc_file = path;
+    return CLI_RUN;
+}
+
+/* Read what the credential options name, check that they agree, and put
+ * the result in o. */
+static enum cli_result settle_credentials(struct enrich_options *o, struct cli_creds *c)
+{
+    int sources = !!c->user + !!c->user_file + !!c->bearer + (c->netrc || c->netrc_file);
+    if (sources > 1)
+        return usage("give one of --user, --user-file, --oauth2-bearer and --netrc (or "
+                     "--netrc-file)%s%s",
+                     "", ""),
+               CLI_USAGE;
+    enum cli_result r = check_stdin(o, c);
+    if (r == CLI_RUN)
+        r = expand_header_files(o);
+    if (r != CLI_RUN)
+        return r;
+    char err[600];
+    if (c->user) {
+        o->user = c->user;
+    } else if (c->user_file) {
+        o->user = keep(o, secret_first_line(c->user_file, err, sizeof(err)));
+        if (!o->user)
+            return usage("--user-file: %s%s", err, ""), CLI_USAGE;
+    } else if (c->bearer) {
+        o->bearer = keep(o, secret_value("--oauth2-bearer", c->bearer, err, sizeof(err)));
+        if (!o->bearer)
+            return usage("%s%s", err, ""), CLI_USAGE;
+    } else if (c->netrc || c->netrc_file) {
+        return settle_netrc(o, c);
+    }
+    if ((c->user || c->user_file) && (!o->user || !strchr(o->user, ':')))
+        return usage("%s: expected USER:PASSWORD%s", c->user ? "--user" : "--user-file",
+                     o->user ? "" : " (out of memory)"),
+               CLI_USAGE;
+    if ((o->user || o->bearer) && names_authorization(o))
+        return usage("%s and an Authorization header: give one",
+                     o->user ? "--user" : "--oauth2-bearer", ""),
+               CLI_USAGE;
+    return CLI_RUN;
+}
+
 /* 1 if dotted path a is b, or one lies inside the other ("m" and "m.x"). */
 static int paths_overlap(const char *a, const char *b)
 {
@@ -520,7 +753,9 @@ enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
     build_getopt(longs, shorts);
     o->headers = calloc((size_t)argc + 1, sizeof(char *));
     o->inputs = calloc((size_t)argc + 1, sizeof(char *));
-    if (!o->headers || !o->inputs) {
+    o->redact = calloc((size_t)argc + 1, sizeof(char *));
+    struct cli_creds creds = {0};
+    if (!o->headers || !o->inputs || !o->redact) {
         fputs("enrich: out of memory\n", stderr);
         return CLI_USAGE;
     }
@@ -541,6 +776,11 @@ enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
         }
         if (c == ':' || c == '?')
             return refused(c, argv);
+        int taken = take_credential(&creds, o, c, optarg);
+        if (taken < 0)
+            return CLI_USAGE;
+        if (taken == 0)
+            continue;
         if (apply(o, c, optarg) < 0)
             return CLI_USAGE;
     }
@@ -549,6 +789,8 @@ enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
     enum cli_result r = require_url(o);
     if (r == CLI_RUN)
         r = settle_body(o);
+    if (r == CLI_RUN)
+        r = settle_credentials(o, &creds);
     return r == CLI_RUN ? check_shaping(o, o->into != default_into) : r;
 }
 
@@ -556,6 +798,16 @@ void cli_free(struct enrich_options *o)
 {
     free((void *)o->headers);
     free((void *)o->inputs);
+    free((void *)o->redact);
     o->headers = NULL;
     o->inputs = NULL;
+    o->redact = NULL;
+    for (size_t i = 0; i < o->nsecrets; i++) {
+        /* Tokens and passwords do not outlive the run in freed memory. */
+        explicit_bzero(o->secrets[i], strlen(o->secrets[i]));
+        free(o->secrets[i]);
+    }
+    free(o->secrets);
+    o->secrets = NULL;
+    o->nsecrets = 0;
 }

@@ -114,6 +114,19 @@ struct enrich_options {
     size_t max_connections;
     size_t max_host_connections;
     int http2_prior_knowledge;
+    /* Credentials and redaction. At most one of user ("USER:PASSWORD", basic
+     * auth), bearer (an OAuth 2 bearer token) and netrc_file (a .netrc whose
+     * entry for the request's host libcurl uses); libcurl sends them only to
+     * the host of the URL, not to another that a redirect names. redact:
+     * names --redact adds to the secret ones (redact.h). secrets: copies of
+     * what cmd read from files and the environment, which it owns. */
+    const char *user;
+    const char *bearer;
+    const char *netrc_file;
+    const char **redact;
+    size_t nredact;
+    char **secrets;
+    size_t nsecrets;
     /* Where messages go (one line each, no newline); cmd prints them. */
     void (*message)(void *ctx, const char *line);
     void *message_ctx;

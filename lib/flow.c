@@ -186,7 +186,7 @@ static void say_attempt(struct run *run, const struct record *r, long status, do
 {
     struct buf *b = &run->msg;
     buf_reset(b);
-    request_redact_url(r->req.url.data, b);
+    redact_url(&run->redact, r->req.url.data, b);
     const char *method = run->o->method ? run->o->method : "GET";
     const char *url = b->data ? b->data : "";
     if (r->fail.kind == FAIL_NONE)

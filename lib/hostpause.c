@@ -139,7 +139,8 @@ int hostpause_key(const char *url, char *key, size_t n)
         return -1;
     const char *host = url + scheme_len + 3;
     const char *end = host + strcspn(host, "/?#");
-    const char *at = memchr(host, '@', (size_t)(end - host));
+    /* The last @: a host cannot hold one, an unencoded password might. */
+    const char *at = memrchr(host, '@', (size_t)(end - host));
     if (at)
         host = at + 1;
     const char *host_end;

@@ -457,6 +457,22 @@ void http_free(struct http *h)
     curl_global_cleanup();
 }
 
+/* Credentials, the same for every request (libcurl copies the strings). */
+static int set_credentials(const struct http *h, CURL *e)
+{
+    const struct http_config *c = &h->cfg;
+    if (c->user)
+        return curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) == CURLE_OK &&
+               curl_easy_setopt(e, CURLOPT_USERPWD, c->user) == CURLE_OK;
+    if (c->bearer)
+        return curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER) == CURLE_OK &&
+               curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, c->bearer) == CURLE_OK;
+    if (c->netrc_file)
+        return curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED) == CURLE_OK &&
+               curl_easy_setopt(e, CURLOPT_NETRC_FILE, c->netrc_file) == CURLE_OK;
+    return 1;
+}
+
 /* Options that never change between requests are set once per handle. */
 static CURL *easy_new(struct http *h, struct transfer *t)
 {
@@ -496,6 +512,7 @@ static CURL *easy_new(struct http *h, struct transfer *t)
              curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h) == CURLE_OK;
     if (ok && h->cfg.connect_timeout_ms > 0)
         ok = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms) == CURLE_OK;
+    ok = ok && set_credentials(h, e);
     if (!ok) {
         curl_easy_cleanup(e);
         return NULL;

@@ -41,6 +41,15 @@ struct http_config {
      * port; 0: no bound), and HTTP/2 over cleartext without asking (h2c). */
     size_t max_host_connections;
     int http2_prior_knowledge;
+
+    /* Credentials, at most one of them (borrowed while h lives): user "USER:PASSWORD" for
+     * basic auth, bearer an OAuth 2 bearer token, netrc_file a .netrc whose
+     * entry for each request's host is used (as curl --netrc-file). libcurl
+     * sends them only to the URL's own scheme, host and port: a redirect to
+     * another does not carry them (CURLOPT_UNRESTRICTED_AUTH stays off). */
+    const char *user;
+    const char *bearer;
+    const char *netrc_file;
 };
 
 /* How a transfer ended. */

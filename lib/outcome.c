@@ -1,6 +1,18 @@
 /* What an attempt's end means; see outcome.h. */
 #include "outcome.h"
 
+/* Fill f with libcurl's words for a failure, prefixed, any URL in them
+ * redacted (a redirect's Location may carry a key). */
+static void from_libcurl(const struct outcome_spec *s, struct failure *f, enum fail_kind kind,
+                         const char *prefix, const char *message)
+{
+    struct buf b;
+    buf_init(&b, sizeof(f->message));
+    int ok = redact_text(s->redact, message, &b) == 0 && b.data;
+    fail_set(f, kind, "%s%s", prefix, ok ? b.data : "(a message that could not be redacted)");
+    buf_free(&b);
+}
+
 int outcome_classify(const struct outcome_spec *s, const struct http_result *res, int attempt_bound,
                      struct failure *f)
 {
@@ -11,13 +23,13 @@ int outcome_classify(const struct outcome_spec *s, const struct http_result *res
         fail_set(f, FAIL_HTTP, "HTTP %ld", res->status);
         f->status = res->status;
         return 0;
-    case HTTP_CONNECT: fail_set(f, FAIL_CONNECT, "%s", res->message); return 0;
+    case HTTP_CONNECT: from_libcurl(s, f, FAIL_CONNECT, "", res->message); return 0;
     case HTTP_NO_DESCRIPTORS:
         /* Not the server's doing, nor the record's: this process ran out. */
-        fail_set(f, FAIL_RESOURCE, "%s", res->message);
+        from_libcurl(s, f, FAIL_RESOURCE, "", res->message);
         return 0;
     case HTTP_CONNECT_TIMEOUT:
-        fail_set(f, FAIL_CONNECT, "connect timeout: %s", res->message);
+        from_libcurl(s, f, FAIL_CONNECT, "connect timeout: ", res->message);
         return 0;
     case HTTP_TIMEOUT:
         if (attempt_bound)
@@ -33,10 +45,10 @@ int outcome_classify(const struct outcome_spec *s, const struct http_result *res
             f->status = res->status;
             return 0;
         }
-        fail_set(f, FAIL_BAD_RESPONSE, "%s", res->message);
+        from_libcurl(s, f, FAIL_BAD_RESPONSE, "", res->message);
         f->status = res->status;
         return 0;
     }
-    fail_set(f, FAIL_BAD_RESPONSE, "%s", res->message);
+    from_libcurl(s, f, FAIL_BAD_RESPONSE, "", res->message);
     return 0;
 }

@@ -8,11 +8,13 @@
 #include "enrich.h"
 #include "failure.h"
 #include "http.h"
+#include "redact.h"
 
 struct outcome_spec {
     const struct enrich_ok_set *ok;
     long timeout_ms;         /* the record's deadline, for messages */
     long attempt_timeout_ms; /* one attempt's, for messages */
+    const struct redact *redact; /* masks URLs in libcurl's words */
 };
 
 /* Returns 1 when res is a success (its body is to be inserted), else 0 with

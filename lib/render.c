@@ -89,17 +89,24 @@ int render_dry_run(const struct render_spec *s, const struct record *r, struct b
     const char *method = s->method ? s->method : r->req.body ? "POST" : "GET";
     int ok = buf_printf(out, "{\"line\":%lu,\"method\":", r->lineno) == 0 &&
              jspan_quote(method, strlen(method), out) == 0 && buf_puts(out, ",\"url\":") == 0 &&
-             request_redact_url(r->req.url.data, scratch) == 0 &&
+             redact_url(s->redact, r->req.url.data, scratch) == 0 &&
              jspan_quote(scratch->data, scratch->len, out) == 0 &&
              buf_puts(out, ",\"headers\":[") == 0;
+    int first = 1;
+    if (ok && s->authorization) {
+        ok = buf_puts(out, "\"Authorization: " REDACT_MARK "\"") == 0;
+        first = 0;
+    }
     size_t n;
     const char *const *lines = request_spec_static_headers(s->request, &n);
     if (!lines)
         lines = r->req.headers, n = r->req.nheaders;
     for (size_t i = 0; ok && i < n; i++) {
         buf_reset(scratch);
-        ok = (i == 0 || buf_putc(out, ',') == 0) && request_redact_header(lines[i], scratch) == 0 &&
+        ok = (first || buf_putc(out, ',') == 0) &&
+             redact_header(s->redact, lines[i], scratch) == 0 &&
              jspan_quote(scratch->data, scratch->len, out) == 0;
+        first = 0;
     }
     /* A JSON body is shown as the value itself (minified: a template may
      * span lines), any other as a string. Secrets in it are not redacted. */

@@ -19,6 +19,8 @@ struct render_spec {
     int dry_run;
     const char *method;                 /* NULL: GET, or POST with a body */
     const struct request_spec *request; /* for a dry run's headers */
+    const struct redact *redact;        /* what a dry run masks */
+    int authorization;                  /* libcurl adds an Authorization header */
 };
 
 /* The response an attempt got, as render_response and an error object
@@ -53,7 +55,8 @@ int render_failed(const struct render_spec *s, const struct record *r,
                   const struct render_body *body, struct buf *scratch, struct buf *out);
 
 /* A dry run's line for r: {"line":N,"method":..,"url":..,"headers":[..],"body":..},
- * secrets in the URL and headers redacted. The body is null without one,
+ * secrets in the URL and headers redacted (redact.h); with s->authorization,
+ * "Authorization: ***" first, as libcurl sends it. The body is null without one,
  * the JSON value itself (minified) for a JSON body, else a JSON string.
  * Returns 1, -1 out of memory. */
 int render_dry_run(const struct render_spec *s, const struct record *r, struct buf *scratch,

@@ -11,6 +11,7 @@
 #include "http.h"
 #include "jsonspan.h"
 #include "jsonvalid.h"
+#include "redact.h"
 #include "tmpl.h"
 
 struct header_spec {
@@ -45,7 +46,8 @@ struct request_spec {
     int allow_missing;
     struct header_spec *headers;
     size_t nheaders;
-    const char **static_lines; /* non-NULL when no header is templated */
+    const struct redact *redact; /* for messages; borrowed */
+    const char **static_lines;   /* non-NULL when no header is templated */
     char **static_storage;
 };
 
@@ -201,12 +203,18 @@ static int valid_header_name(const char *p, size_t n)
     return 1;
 }
 
+int request_header_valid(const char *line)
+{
+    const char *colon = strchr(line, ':');
+    return colon && valid_header_name(line, (size_t)(colon - line));
+}
+
 /* Messages quote what the user wrote, but never a secret in it. */
-static void shown(const char *text, int is_url, char *out, size_t n)
+static void shown(const struct request_spec *s, const char *text, int is_url, char *out, size_t n)
 {
     struct buf b;
     buf_init(&b, 4096);
-    int rc = is_url ? request_redact_url(text, &b) : request_redact_header(text, &b);
+    int rc = is_url ? redact_url(s->redact, text, &b) : redact_header(s->redact, text, &b);
     snprintf(out, n, "%s", rc == 0 && b.data ? b.data : "");
     buf_free(&b);
 }
@@ -214,7 +222,7 @@ static void shown(const char *text, int is_url, char *out, size_t n)
 static int add_header(struct request_spec *s, const char *line, char *err, size_t errlen)
 {
     char safe[256];
-    shown(line, 0, safe, sizeof(safe));
+    shown(s, line, 0, safe, sizeof(safe));
     const char *colon = strchr(line, ':');
     if (!colon || !valid_header_name(line, (size_t)(colon - line))) {
         snprintf(err, errlen, "invalid header '%s': expected 'Name: value'", safe);
@@ -425,7 +433,7 @@ int request_spec_body_is_json(const struct request_spec *s)
 
 struct request_spec *request_spec_new(const char *url, const char *const *headers, size_t nheaders,
                                       const char *body, int body_is_record, int allow_missing,
-                                      char *err, size_t errlen)
+                                      const struct redact *redact, char *err, size_t errlen)
 {
     struct request_spec *s = calloc(1, sizeof(*s));
     if (!s || !(s->headers = calloc(nheaders + 1, sizeof(*s->headers)))) {
@@ -433,8 +441,9 @@ struct request_spec *request_spec_new(const char *url, const char *const *header
         goto fail;
     }
     s->allow_missing = allow_missing;
+    s->redact = redact;
     char safe[256];
-    shown(url, 1, safe, sizeof(safe));
+    shown(s, url, 1, safe, sizeof(safe));
     struct tmpl_error terr = {0};
     s->url = tmpl_parse(url, TMPL_URI, &terr);
     if (!s->url) {
@@ -683,44 +692,4 @@ int request_build(const struct request_spec *s, const char *rec, size_t n, struc
     for (size_t i = 0; i < r->nheaders; i++)
         r->headers[i] = r->header_text.data + (uintptr_t)r->headers[i];
     return 0;
-}
-
-static int is_secret_header(const char *line, size_t name_len)
-{
-    static const char *const secret[] = {"Authorization", "Proxy-Authorization", "Cookie"};
-    for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
-        if (strlen(secret[i]) == name_len && strncasecmp(line, secret[i], name_len) == 0)
-            return 1;
-    return 0;
-}
-
-int request_redact_header(const char *line, struct buf *out)
-{
-    size_t name_len = strcspn(line, ":;");
-    if (!line[name_len])
-        return buf_puts(out, line);
-    if (buf_append(out, line, name_len) < 0)
-        return -1;
-    if (is_secret_header(line, name_len))
-        return buf_puts(out, ": ***");
-    /* "Name;" is libcurl's spelling of an empty value; show it as HTTP does. */
-    if (line[name_len] == ';' && !line[name_len + 1])
-        return buf_puts(out, ": ");
-    return buf_puts(out, line + name_len);
-}
-
-int request_redact_url(const char *url, struct buf *out)
-{
-    const char *auth = strstr(url, "://");
-    if (!auth)
-        return buf_puts(out, url);
-    auth += 3;
-    size_t auth_len = strcspn(auth, "/?#");
-    const char *at = memrchr(auth, '@', auth_len);
-    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-    if (!colon)
-        return buf_puts(out, url);
-    if (buf_append(out, url, (size_t)(colon + 1 - url)) < 0 || buf_puts(out, "***") < 0)
-        return -1;
-    return buf_puts(out, at);
 }

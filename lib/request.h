@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "failure.h"
+#include "redact.h"
 
 struct request_spec; /* opaque */
 
@@ -47,10 +48,11 @@ struct request {
  * or out of memory. Strings are copied. Usage errors: a template's syntax, a
  * literal scheme other than http or https, and a literal scheme://authority
  * that no record's URL could get past (a port outside 1 to 65535, an empty
- * host, or one libcurl refuses). */
+ * host, or one libcurl refuses). Messages quote the URL and headers with
+ * what redact (borrowed, kept; NULL: the defaults) calls secret masked. */
 struct request_spec *request_spec_new(const char *url, const char *const *headers, size_t nheaders,
                                       const char *body, int body_is_record, int allow_missing,
-                                      char *err, size_t errlen);
+                                      const struct redact *redact, char *err, size_t errlen);
 void request_spec_free(struct request_spec *s);
 
 /* Header lines that are the same for every record (no {path} in them), or
@@ -71,12 +73,9 @@ void request_free(struct request *r);
 int request_build(const struct request_spec *s, const char *rec, size_t n, struct request *r,
                   struct failure *f);
 
-/* Append a header line for display, with the values of Authorization,
- * Proxy-Authorization and Cookie replaced by "***" (and libcurl's "Name;"
- * for an empty value shown as "Name: "). */
-int request_redact_header(const char *line, struct buf *out);
-/* Append a URL for display, any password in its userinfo replaced by "***". */
-int request_redact_url(const char *url, struct buf *out);
+/* 1 if line starts with a valid header name and a colon ("Name: value"),
+ * as request_spec_new requires of every header. */
+int request_header_valid(const char *line);
 
 /* Number of "." and ".." segments in the path of url (expressions already
  * replaced). Exposed for tests. */

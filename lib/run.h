@@ -40,6 +40,7 @@ struct run {
     struct check_spec check;
     struct render_spec render;
     struct outcome_spec outcome;
+    struct redact redact; /* what messages and a dry run never show */
     struct queue *queue;
     struct record *records; /* slots of them: capacity, plus the reorder window */
     size_t slots;

@@ -24,8 +24,9 @@ int run_setup(struct run *run, output_interrupt_fn interrupted)
 {
     const struct enrich_options *o = run->o;
     char err[1200];
+    run->redact = (struct redact){o->redact, o->nredact};
     run->spec = request_spec_new(o->url, o->headers, o->nheaders, o->data, o->data_record,
-                                 o->allow_missing, err, sizeof(err));
+                                 o->allow_missing, &run->redact, err, sizeof(err));
     if (!run->spec) {
         say(o, "%s", err);
         return -1;
@@ -36,8 +37,10 @@ int run_setup(struct run *run, output_interrupt_fn interrupted)
     }
     run->check = (struct check_spec){run->spec, o->into, o->error_into};
     run->render =
-        (struct render_spec){o->into, o->error_into, o->on_error, o->dry_run, o->method, run->spec};
-    run->outcome = (struct outcome_spec){&o->ok, o->timeout_ms, o->attempt_timeout_ms};
+        (struct render_spec){o->into,   o->error_into, o->on_error,  o->dry_run,
+                             o->method, run->spec,     &run->redact, o->user || o->bearer};
+    run->outcome =
+        (struct outcome_spec){&o->ok, o->timeout_ms, o->attempt_timeout_ms, &run->redact};
     enum commit_start start = COMMIT_FRESH;
     if (o->checkpoint_path) {
         run->checkpointing = 1;
@@ -151,6 +154,10 @@ int run_allocate(struct run *run)
         .headers = fixed,
         .nheaders = fixed ? n : 0,
         .user_agent = "enrich/" ENRICH_VERSION,
+        /* credentials */
+        .user = o->user,
+        .bearer = o->bearer,
+        .netrc_file = o->netrc_file,
     };
     run->http = http_new(&cfg);
     return run->http ? 0 : -1;

@@ -3,9 +3,11 @@
 #
 # mock_start [NAME]   start tests/mock/mockd; NAME (default "mock", a lowercase identifier)
 #                     picks the variables it exports: mock -> MOCK_PORT MOCK_URL MOCK_LOG
-#                     MOCK_PID; mock2 -> MOCK2_PORT MOCK2_URL MOCK2_LOG MOCK2_PID; and so on.
+#                     MOCK_HEADER_LOG (each request's headers: "METHOD target", then a tab
+#                     and "Name: value" per header, one line a request) MOCK_PID; mock2 -> MOCK2_PORT MOCK2_URL MOCK2_LOG MOCK2_PID; and so on.
 # mock_stop [NAME]    TERM it and wait; returns mockd's exit status (0 on a clean stop).
-# mock_requests [NAME]  number of requests the log holds; mock_log_reset [NAME] empties it.
+# mock_requests [NAME]  number of requests the log holds; mock_log_reset [NAME] empties it
+#                     (and the header log).
 # mock_targets [NAME] the request targets in the log, one a line, in arrival order.
 # nginx_start / nginx_stop  exports NGINX_PORT NGINX_URL NGINX_PID NGINX_ROOT (a directory
 #                     served as static files) NGINX_ACCESS_LOG (one line a request:
@@ -86,11 +88,12 @@ mock_start() {
     prefix=$(_mock_prefix "$name") || return 1
     _mockd_build || return 1
     local dir=${BATS_FILE_TMPDIR:?mock_start needs bats}
-    local port_file=$dir/$name.port log=$dir/$name.log i
+    local port_file=$dir/$name.port log=$dir/$name.log header_log=$dir/$name.headers i
     rm -f "$port_file"
     : >"$log"
+    : >"$header_log"
     # fd 3 is bats' output channel: a child holding it open makes bats wait forever.
-    "$MOCKD" --port-file "$port_file" --log "$log" >"$dir/$name.out" 2>&1 3>&- &
+    "$MOCKD" --port-file "$port_file" --log "$log" --header-log "$header_log" >"$dir/$name.out" 2>&1 3>&- &
     local pid=$!
     for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
         [[ -s $port_file ]] && break
@@ -109,7 +112,7 @@ mock_start() {
     local port
     port=$(<"$port_file")
     export "${prefix}_PORT=$port" "${prefix}_URL=http://127.0.0.1:$port"
-    export "${prefix}_LOG=$log" "${prefix}_PID=$pid"
+    export "${prefix}_LOG=$log" "${prefix}_HEADER_LOG=$header_log" "${prefix}_PID=$pid"
 }
 
 mock_stop() {
@@ -138,6 +141,7 @@ mock_log_reset() {
     local log
     log=$(_mock_log "$@") || return 1
     : >"$log"
+    : >"${log%.log}.headers"
 }
 
 mock_targets() {

@@ -200,6 +200,7 @@ struct counter {
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct counter *counters[COUNTER_BUCKETS];
 static int log_fd = -1;
+static int header_log_fd = -1;
 static struct timespec start_time;
 static unsigned long next_conn_id;
 
@@ -244,24 +245,6 @@ static unsigned counter_bump(const char *key)
     return 1;
 }
 
-/* Counts this attempt of key and logs the request in the same critical section; written
- * with one write(2) on an O_APPEND fd, so a test that truncates the log loses nothing. */
-static unsigned note_request(unsigned long conn_id, const char *key, const char *method,
-                             const char *target)
-{
-    struct buf line = {0};
-    pthread_mutex_lock(&state_lock);
-    unsigned attempt = counter_bump(key);
-    if (log_fd >= 0) {
-        buf_printf(&line, "%.3f %lu %u %s %s\n", elapsed_ms(), conn_id, attempt, method, target);
-        if (write_all(log_fd, line.data, line.len) < 0)
-            perror("mockd: log");
-    }
-    pthread_mutex_unlock(&state_lock);
-    free(line.data);
-    return attempt;
-}
-
 /* ---- requests ---- */
 
 struct header {
@@ -281,6 +264,36 @@ struct request {
     bool expects_continue;
     struct buf body;
 };
+
+/* Counts this attempt of key and logs the request in the same critical section; written
+ * with one write(2) on an O_APPEND fd, so a test that truncates the log loses nothing. With
+ * --header-log, the request's header lines go there first ("METHOD target" then each
+ * "\tName: value", one line a request), so a test that sees the request in the log finds its
+ * headers too. */
+static unsigned note_request(unsigned long conn_id, const char *key, const struct request *r)
+{
+    struct buf line = {0}, headers = {0};
+    if (header_log_fd >= 0) {
+        buf_printf(&headers, "%s %s", r->method, r->target);
+        for (size_t i = 0; i < r->header_count; i++)
+            buf_printf(&headers, "\t%s: %s", r->headers[i].name, r->headers[i].value);
+        buf_puts(&headers, "\n");
+    }
+    pthread_mutex_lock(&state_lock);
+    unsigned attempt = counter_bump(key);
+    if (header_log_fd >= 0 && write_all(header_log_fd, headers.data, headers.len) < 0)
+        perror("mockd: header log");
+    if (log_fd >= 0) {
+        buf_printf(&line, "%.3f %lu %u %s %s\n", elapsed_ms(), conn_id, attempt, r->method,
+                   r->target);
+        if (write_all(log_fd, line.data, line.len) < 0)
+            perror("mockd: log");
+    }
+    pthread_mutex_unlock(&state_lock);
+    free(line.data);
+    free(headers.data);
+    return attempt;
+}
 
 static void request_free(struct request *r)
 {
@@ -1025,7 +1038,7 @@ static bool serve_one(struct conn *c)
     }
     params_parse(&ps, r.target);
     const struct param *key = params_get(&ps, "key");
-    unsigned attempt = note_request(c->id, key ? key->value : r.target, r.method, r.target);
+    unsigned attempt = note_request(c->id, key ? key->value : r.target, &r);
 
     if (r.expects_continue && (r.content_length > 0 || r.chunked) &&
         send_all(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25) < 0)
@@ -1130,7 +1143,7 @@ static int write_port_file(const char *path, unsigned port)
 
 static int usage(void)
 {
-    fputs("usage: mockd --port-file FILE [--log FILE]\n"
+    fputs("usage: mockd --port-file FILE [--log FILE] [--header-log FILE]\n"
           "       mockd --free-port\n",
           stderr);
     return 2;
@@ -1140,12 +1153,15 @@ int main(int argc, char **argv)
 {
     const char *port_file = NULL;
     const char *log_path = NULL;
+    const char *header_log_path = NULL;
     bool free_port = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--port-file") == 0 && i + 1 < argc)
             port_file = argv[++i];
         else if (strcmp(argv[i], "--log") == 0 && i + 1 < argc)
             log_path = argv[++i];
+        else if (strcmp(argv[i], "--header-log") == 0 && i + 1 < argc)
+            header_log_path = argv[++i];
         else if (strcmp(argv[i], "--free-port") == 0)
             free_port = true;
         else
@@ -1178,6 +1194,11 @@ int main(int argc, char **argv)
         log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (log_fd < 0)
             return perror(log_path), 1;
+    }
+    if (header_log_path) {
+        header_log_fd = open(header_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (header_log_fd < 0)
+            return perror(header_log_path), 1;
     }
     int listen_fd = listen_loopback(LISTEN_BACKLOG, &port);
     if (listen_fd < 0)

@@ -32,6 +32,8 @@ static void test_keys(void)
     key("http://example.com:/x", "http://example.com:80");
     key("http://user:secret@example.com:81/x", "http://example.com:81");
     key("http://user@example.com/x@y", "http://example.com:80");
+    /* No part of a password with an @ in it goes into a key (--stats prints them). */
+    key("http://user:p@ss@example.com/", "http://example.com:80");
     key("http://127.0.0.1:9000/", "http://127.0.0.1:9000");
     key("http://[::1]:8080/x", "http://[::1]:8080");
     key("https://[2001:DB8::1]/x", "https://[2001:db8::1]:443");

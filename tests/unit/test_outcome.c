@@ -6,7 +6,8 @@
 #include "tap.h"
 
 static struct enrich_ok_set ok_set;
-static const struct outcome_spec spec = {&ok_set, 30000, 500};
+static const struct outcome_spec spec = {&ok_set, 30000, 500, NULL};
+static const char *message = "libcurl says";
 
 static int classify(enum http_outcome outcome, long status, int attempt_bound, struct failure *f)
 {
@@ -14,7 +15,7 @@ static int classify(enum http_outcome outcome, long status, int attempt_bound, s
     memset(&res, 0, sizeof(res));
     res.outcome = outcome;
     res.status = status;
-    res.message = "libcurl says";
+    res.message = message;
     memset(f, 0, sizeof(*f));
     return outcome_classify(&spec, &res, attempt_bound, f);
 }
@@ -33,6 +34,11 @@ int main(void)
     ok(classify(HTTP_CONNECT_TIMEOUT, 0, 0, &f) == 0 && f.kind == FAIL_CONNECT,
        "a connect timeout is a connect failure");
     is_str(f.message, "connect timeout: libcurl says", "saying it timed out");
+    message = "Failed to follow http://u:pw@h/x?token=t";
+    classify(HTTP_BAD_RESPONSE, 0, 0, &f);
+    is_str(f.message, "Failed to follow http://u:***@h/x?token=***",
+           "a URL in libcurl's words is redacted");
+    message = "libcurl says";
     ok(classify(HTTP_TIMEOUT, 0, 1, &f) == 0 && f.kind == FAIL_TIMEOUT, "timeout");
     is_str(f.message, "attempt timed out after 500 ms", "the attempt's own timeout");
     classify(HTTP_TIMEOUT, 0, 0, &f);

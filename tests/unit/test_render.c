@@ -9,7 +9,7 @@
 
 static struct record rec;
 static struct buf scratch, out;
-static struct render_spec spec = {"response", "error", ENRICH_KEEP, 0, NULL, NULL};
+static struct render_spec spec = {"response", "error", ENRICH_KEEP, 0, NULL, NULL, NULL, 0};
 
 static void set_line(const char *line)
 {
