@@ -12,6 +12,7 @@ int outcome_classify(const struct outcome_spec *s, const struct http_result *res
         f->status = res->status;
         return 0;
     case HTTP_CONNECT: fail_set(f, FAIL_CONNECT, "%s", res->message); return 0;
+    case HTTP_TLS: fail_set(f, FAIL_TLS, "%s", res->message); return 0;
     case HTTP_NO_DESCRIPTORS:
         /* Not the server's doing, nor the record's: this process ran out. */
         fail_set(f, FAIL_RESOURCE, "%s", res->message);
