@@ -49,6 +49,11 @@ enum {
     OPT_STATS,
     OPT_STATS_FORMAT,
     OPT_CHECKPOINT,
+    /* TLS and proxies */
+    OPT_CACERT,
+    OPT_CAPATH,
+    OPT_KEY,
+    OPT_NOPROXY,
     OPT_LIST_OPTIONS,
     /* credentials */
     OPT_USER,
@@ -103,6 +108,18 @@ static const struct cli_option table[] = {
      "most connections open at once to one host (default: no limit)"},
     {"http2-prior-knowledge", no_argument, OPT_HTTP2_PRIOR_KNOWLEDGE, NULL,
      "speak HTTP/2 at once to http:// URLs (h2c, no upgrade)"},
+    /* TLS and proxies */
+    {"cacert", required_argument, OPT_CACERT, "FILE",
+     "trust the CA certificates in FILE (PEM), not the system's"},
+    {"capath", required_argument, OPT_CAPATH, "DIR",
+     "trust the CA certificates in DIR (made by openssl rehash)"},
+    {"insecure", no_argument, 'k', NULL, "do not verify the server's certificate (warns)"},
+    {"cert", required_argument, 'E', "FILE[:PASS]",
+     "client certificate (PEM), its key's passphrase after a colon"},
+    {"key", required_argument, OPT_KEY, "FILE", "client key (PEM) when not in --cert's file"},
+    {"proxy", required_argument, 'x', "URL", "send every request through this proxy"},
+    {"noproxy", required_argument, OPT_NOPROXY, "LIST",
+     "hosts reached without a proxy, comma-separated, or *"},
     {"allow-missing", no_argument, OPT_ALLOW_MISSING, NULL,
      "omit missing template variables instead of failing the record"},
     {"location", no_argument, 'L', NULL, "follow redirects (http and https only)"},
@@ -271,6 +288,53 @@ static int parse_multiplier(const char *text, double *multiplier)
     return 0;
 }
 
+/* -E FILE[:PASS] as curl reads it: the first colon not escaped by a
+ * backslash ends the file name (in which "\:" is a colon and "\\" a
+ * backslash), and the rest is the key's passphrase. A PKCS#11 URI is taken
+ * whole. arg points into argv: the name is unescaped in place, and the
+ * passphrase is copied and blanked out, so that ps does not show it (as
+ * curl does). */
+static int parse_cert(struct enrich_options *o, char *arg)
+{
+    o->cert = arg;
+    free((void *)o->cert_password);
+    o->cert_password = NULL;
+    if (strncasecmp(arg, "pkcs11:", 7) == 0)
+        return 0;
+    char *w = arg, *r = arg;
+    for (; *r && *r != ':'; r++) {
+        if (*r == '\\' && (r[1] == ':' || r[1] == '\\'))
+            r++;
+        *w++ = *r;
+    }
+    char *pass = *r == ':' ? r + 1 : NULL;
+    *w = '\0';
+    if (!*arg)
+        return usage("--cert: no file name%s%s", "", "");
+    if (!pass)
+        return 0;
+    if (!(o->cert_password = strdup(pass)))
+        return usage("out of memory%s%s", "", "");
+    memset(pass, ' ', strlen(pass));
+    return 0;
+}
+
+/* TLS and proxy options; apply_seeing hands them on. optarg points into
+ * argv, which -E changes. */
+static int apply_tls(struct enrich_options *o, int val, char *arg)
+{
+    switch (val) {
+    case OPT_CACERT: o->cacert = arg; return 0;
+    case OPT_CAPATH: o->capath = arg; return 0;
+    case 'k': o->insecure = 1; return 0;
+    case 'E': return parse_cert(o, arg);
+    case OPT_KEY: o->key = arg; return 0;
+    case 'x': o->proxy = arg; return 0;
+    case OPT_NOPROXY: o->noproxy = arg; return 0;
+    default: return usage("unknown option%s%s", "", "");
+    }
+}
+
 /* --progress, --stats and --stats-format; apply hands them on. */
 static int apply_seeing(struct enrich_options *o, int val, const char *arg)
 {
@@ -294,7 +358,7 @@ static int apply_seeing(struct enrich_options *o, int val, const char *arg)
         else
             return usage("--stats-format: expected json or prometheus, got '%s'%s", arg, "");
         return 0;
-    default: return usage("unknown option%s%s", "", "");
+    default: return apply_tls(o, val, (char *)arg);
     }
 }
 
@@ -799,6 +863,8 @@ void cli_free(struct enrich_options *o)
     free((void *)o->headers);
     free((void *)o->inputs);
     free((void *)o->redact);
+    free((void *)o->cert_password);
+    o->cert_password = NULL;
     o->headers = NULL;
     o->inputs = NULL;
     o->redact = NULL;

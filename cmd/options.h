@@ -14,7 +14,9 @@ enum cli_result {
 };
 
 /* Fill o from argv (o must hold the defaults already). Strings in o borrow
- * from argv; o->headers and o->inputs are allocated: free with cli_free. */
+ * from argv; o->headers, o->inputs and o->cert_password are allocated: free
+ * with cli_free. -E's argument is changed in place: its passphrase is
+ * blanked out of argv. */
 enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o);
 void cli_free(struct enrich_options *o);
 

@@ -127,6 +127,20 @@ struct enrich_options {
     size_t nredact;
     char **secrets;
     size_t nsecrets;
+    /* TLS, as curl's options of the same names; NULL or 0: libcurl's
+     * defaults (the system's CAs, the server verified). Files are checked
+     * to be readable before anything is read (a usage error otherwise). */
+    const char *cacert;        /* --cacert FILE: the CAs trusted instead of the system's */
+    const char *capath;        /* --capath DIR: hashed CA certificates */
+    int insecure;              /* -k: the server's certificate and name are not checked */
+    const char *cert;          /* -E FILE: the client certificate (PEM) */
+    const char *cert_password; /* -E FILE:PASS: the client key's passphrase, or NULL */
+    const char *key;           /* --key FILE: the client key, when not in cert's file */
+    /* Proxies: -x URL for every request ("": none), else the environment's
+     * (http_proxy, https_proxy, all_proxy); --noproxy LIST of hosts reached
+     * directly, else no_proxy's. NULL: not given. */
+    const char *proxy;
+    const char *noproxy;
     /* Where messages go (one line each, no newline); cmd prints them. */
     void (*message)(void *ctx, const char *line);
     void *message_ctx;

@@ -13,7 +13,7 @@ enum fail_kind {
     FAIL_NOT_OBJECT,
     FAIL_BAD_RESPONSE,
     FAIL_RESOURCE,   /* this process ran out of something (file descriptors) */
-    FAIL_TLS,        /* certificate or handshake refused (http.c still reports it as connect) */
+    FAIL_TLS,        /* certificate or handshake refused */
     FAIL_INTERRUPTED /* aborted by a second signal while in flight; never retried */
 };
 

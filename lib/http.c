@@ -473,6 +473,74 @@ static int set_credentials(const struct http *h, CURL *e)
     return 1;
 }
 
+/* ---- TLS and proxies ------------------------------------------------
+ *
+ * Set once per handle, as curl's options of the same names set them. What is
+ * not given keeps libcurl's default: the system's CAs, the server's
+ * certificate and name verified, and the proxy environment variables
+ * (http_proxy, https_proxy, all_proxy, no_proxy), which libcurl reads for
+ * each request unless CURLOPT_PROXY is set; even then it reads no_proxy,
+ * unless CURLOPT_NOPROXY is set. */
+static int set_tls_and_proxy(const struct http *h, CURL *e)
+{
+    const struct http_config *c = &h->cfg;
+    int ok = 1;
+    if (c->cacert)
+        ok = ok && curl_easy_setopt(e, CURLOPT_CAINFO, c->cacert) == CURLE_OK;
+    if (c->capath)
+        ok = ok && curl_easy_setopt(e, CURLOPT_CAPATH, c->capath) == CURLE_OK;
+    if (c->insecure)
+        ok = ok && curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L) == CURLE_OK &&
+             curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) == CURLE_OK;
+    if (c->cert)
+        ok = ok && curl_easy_setopt(e, CURLOPT_SSLCERT, c->cert) == CURLE_OK;
+    if (c->key)
+        ok = ok && curl_easy_setopt(e, CURLOPT_SSLKEY, c->key) == CURLE_OK;
+    /* Without a passphrase, OpenSSL would ask for one on the terminal and
+     * wait: an empty one makes an encrypted key fail instead. */
+    if (c->cert || c->key)
+        ok = ok && curl_easy_setopt(e, CURLOPT_KEYPASSWD,
+                                    c->cert_password ? c->cert_password : "") == CURLE_OK;
+    if (c->proxy)
+        ok = ok && curl_easy_setopt(e, CURLOPT_PROXY, c->proxy) == CURLE_OK;
+    if (c->noproxy)
+        ok = ok && curl_easy_setopt(e, CURLOPT_NOPROXY, c->noproxy) == CURLE_OK;
+    return ok ? 0 : -1;
+}
+
+int http_proxy_check(const char *proxy, char *why, size_t n)
+{
+    static const char *const schemes[] = {"http",    "https",  "socks4",
+                                          "socks4a", "socks5", "socks5h"};
+    if (!*proxy)
+        return 0; /* no proxy at all */
+    CURLU *u = curl_url();
+    if (!u) {
+        snprintf(why, n, "out of memory");
+        return -1;
+    }
+    char *scheme = NULL;
+    CURLUcode rc =
+        curl_url_set(u, CURLUPART_URL, proxy, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME);
+    if (rc == CURLUE_OK)
+        rc = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    curl_url_cleanup(u);
+    if (rc != CURLUE_OK) {
+        snprintf(why, n, "not a proxy URL: %s", curl_url_strerror(rc));
+        return -1;
+    }
+    int known = 0;
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+        known |= strcasecmp(scheme, schemes[i]) == 0;
+    if (!known)
+        snprintf(why, n,
+                 "unsupported proxy scheme '%.32s' (want http, https, socks4, socks4a, socks5 or "
+                 "socks5h)",
+                 scheme);
+    curl_free(scheme);
+    return known ? 0 : -1;
+}
+
 /* Options that never change between requests are set once per handle. */
 static CURL *easy_new(struct http *h, struct transfer *t)
 {
@@ -513,6 +581,7 @@ static CURL *easy_new(struct http *h, struct transfer *t)
     if (ok && h->cfg.connect_timeout_ms > 0)
         ok = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms) == CURLE_OK;
     ok = ok && set_credentials(h, e);
+    ok = ok && set_tls_and_proxy(h, e) == 0;
     if (!ok) {
         curl_easy_cleanup(e);
         return NULL;
@@ -770,7 +839,23 @@ static enum http_outcome classify(const struct http *h, CURLcode rc, struct tran
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR: return HTTP_CONNECT;
+    case CURLE_PROXY: return HTTP_CONNECT;
+    /* The handshake failed, or a certificate was refused (the server's, or
+     * the client's own files): curl does not retry these. */
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CLIENTCERT: return HTTP_TLS;
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING: {

@@ -50,6 +50,20 @@ struct http_config {
     const char *user;
     const char *bearer;
     const char *netrc_file;
+    /* TLS, as curl's options of the same names (NULL or 0: libcurl's
+     * defaults, which verify the server against the system's CAs). The
+     * files are read by libcurl when a connection is made. */
+    const char *cacert;        /* --cacert: the CAs trusted, instead of the system's */
+    const char *capath;        /* --capath: a directory of hashed CA certificates */
+    int insecure;              /* -k: no check of the server's certificate or name */
+    const char *cert;          /* -E: client certificate (PEM), with its key unless key */
+    const char *cert_password; /* the passphrase of the client key, or NULL */
+    const char *key;           /* --key: the client key (PEM), or NULL */
+
+    /* Proxies: NULL leaves libcurl to the environment (http_proxy,
+     * https_proxy, all_proxy, no_proxy); proxy "" means none at all. */
+    const char *proxy;   /* -x: the proxy for every request */
+    const char *noproxy; /* --noproxy: hosts reached directly ("*": all) */
 };
 
 /* How a transfer ended. */
@@ -59,7 +73,8 @@ enum http_outcome {
     HTTP_TIMEOUT,         /* CURLOPT_TIMEOUT_MS ran out */
     HTTP_CONNECT_TIMEOUT, /* the connect timeout ran out */
     HTTP_BAD_RESPONSE,    /* malformed or truncated response, bad redirect, too large */
-    HTTP_NO_DESCRIPTORS   /* no connection: the process is out of file descriptors */
+    HTTP_NO_DESCRIPTORS,  /* no connection: the process is out of file descriptors */
+    HTTP_TLS              /* the TLS handshake failed: certificate refused, or no agreement */
 };
 
 /* What http_next_done hands back. Everything it points to belongs to the
@@ -86,6 +101,11 @@ const char *http_version(void);
 
 /* 0 if libcurl can parse url; else -1 with the reason in why. */
 int http_url_check(const char *url, char *why, size_t n);
+
+/* 0 if libcurl takes proxy as a proxy URL (its scheme, when it has one,
+ * http, https, socks4, socks4a, socks5 or socks5h); else -1 with the
+ * reason in why, which never quotes proxy (it may hold a password). */
+int http_proxy_check(const char *proxy, char *why, size_t n);
 
 /* Returns NULL on failure (libcurl could not start, or out of memory). */
 struct http *http_new(const struct http_config *cfg);

@@ -24,6 +24,7 @@ int outcome_classify(const struct outcome_spec *s, const struct http_result *res
         f->status = res->status;
         return 0;
     case HTTP_CONNECT: from_libcurl(s, f, FAIL_CONNECT, "", res->message); return 0;
+    case HTTP_TLS: from_libcurl(s, f, FAIL_TLS, "", res->message); return 0;
     case HTTP_NO_DESCRIPTORS:
         /* Not the server's doing, nor the record's: this process ran out. */
         from_libcurl(s, f, FAIL_RESOURCE, "", res->message);

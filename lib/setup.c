@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fdlimit.h"
@@ -19,6 +21,47 @@
 /* The reorder window's bound in bytes: done records waiting for an earlier
  * one hold at most about this much output before input stops. */
 #define WINDOW_BYTES ((size_t)64 << 20)
+
+/* The files of --cacert, --capath, -E and --key are read by libcurl only
+ * when a connection is made: an unreadable one would fail every record as
+ * tls. Said at once instead, as a usage error. A PKCS#11 URI names no file.
+ * -x is checked too; it may hold a password, so it is never quoted. */
+static int check_tls_and_proxy(const struct enrich_options *o)
+{
+    const struct {
+        const char *option, *path;
+        int dir;
+    } files[] = {
+        {"--cacert", o->cacert, 0},
+        {"--capath", o->capath, 1},
+        {"--cert", o->cert, 0},
+        {"--key", o->key, 0},
+    };
+    struct stat st;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        const char *path = files[i].path;
+        int dir = files[i].dir;
+        if (!path || strncasecmp(path, "pkcs11:", 7) == 0)
+            continue;
+        int err = stat(path, &st) < 0                          ? errno
+                  : dir && !S_ISDIR(st.st_mode)                ? ENOTDIR
+                  : !dir && S_ISDIR(st.st_mode)                ? EISDIR
+                  : access(path, dir ? R_OK | X_OK : R_OK) < 0 ? errno
+                                                               : 0;
+        if (err) {
+            say(o, "%s %s: %s", files[i].option, path, strerror(err));
+            return -1;
+        }
+    }
+    char why[256];
+    if (o->proxy && http_proxy_check(o->proxy, why, sizeof(why)) < 0) {
+        say(o, "--proxy: %s", why);
+        return -1;
+    }
+    if (o->insecure && !o->dry_run)
+        say(o, "warning: --insecure: server certificates are not verified");
+    return 0;
+}
 
 int run_setup(struct run *run, output_interrupt_fn interrupted)
 {
@@ -35,6 +78,8 @@ int run_setup(struct run *run, output_interrupt_fn interrupted)
         say(o, "%s", err);
         return -1;
     }
+    if (check_tls_and_proxy(o) < 0)
+        return -1;
     run->check = (struct check_spec){run->spec, o->into, o->error_into};
     run->render =
         (struct render_spec){o->into,   o->error_into, o->on_error,  o->dry_run,
@@ -158,6 +203,15 @@ int run_allocate(struct run *run)
         .user = o->user,
         .bearer = o->bearer,
         .netrc_file = o->netrc_file,
+        /* TLS and proxies */
+        .cacert = o->cacert,
+        .capath = o->capath,
+        .insecure = o->insecure,
+        .cert = o->cert,
+        .cert_password = o->cert_password,
+        .key = o->key,
+        .proxy = o->proxy,
+        .noproxy = o->noproxy,
     };
     run->http = http_new(&cfg);
     return run->http ? 0 : -1;

@@ -9,10 +9,11 @@ set -eu
 # libclang-rt-14-dev: `make fuzz` (libFuzzer and its sanitizers). openssl
 # makes the test certificate for nginx's HTTP/2 over TLS; python3 runs
 # tests/helpers/full-backlog.py. parallel and iproute2: the many-machines test
-# (GNU parallel spreading the input over network namespaces).
+# (GNU parallel spreading the input over network namespaces); tinyproxy is the
+# forward proxy of the proxy tests.
 packages="gcc make pkg-config libcurl4-openssl-dev libcjson-dev bats bats-support
 bats-assert nginx-light curl jq man-db time perl gzip tmux prometheus clang
-libclang-rt-14-dev openssl python3 parallel iproute2"
+libclang-rt-14-dev openssl python3 parallel iproute2 tinyproxy"
 
 missing=""
 for p in $packages; do

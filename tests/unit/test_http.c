@@ -188,8 +188,27 @@ static void cancel_frees_the_transfer(void)
     http_free(h);
 }
 
+/* -x's check: libcurl's proxy schemes, a scheme guessed when there is
+ * none, and a refusal that never quotes the URL (it may hold a password). */
+static void proxy_urls(void)
+{
+    char why[256];
+    ok(http_proxy_check("http://127.0.0.1:3128", why, sizeof(why)) == 0, "an http proxy");
+    ok(http_proxy_check("socks5h://user:pw@proxy:1080", why, sizeof(why)) == 0,
+       "a socks5h proxy with credentials");
+    ok(http_proxy_check("proxy.internal:3128", why, sizeof(why)) == 0, "no scheme: http");
+    ok(http_proxy_check("", why, sizeof(why)) == 0, "\"\": no proxy");
+    ok(http_proxy_check("ftp://user:s3cret@proxy:21", why, sizeof(why)) < 0 &&
+           strstr(why, "unsupported proxy scheme 'ftp'") && !strstr(why, "s3cret"),
+       "another scheme is refused, without quoting the URL");
+    ok(http_proxy_check("http://user:s3cret@[::1", why, sizeof(why)) < 0 &&
+           strstr(why, "not a proxy URL") && !strstr(why, "s3cret"),
+       "a malformed URL is refused, without quoting it");
+}
+
 int main(void)
 {
+    proxy_urls();
     if (start_server() < 0) {
         ok(0, "a server on loopback");
         return tap_done();

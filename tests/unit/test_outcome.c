@@ -31,6 +31,9 @@ int main(void)
     is_str(f.message, "HTTP 503", "saying the status");
     ok(classify(HTTP_CONNECT, 0, 0, &f) == 0 && f.kind == FAIL_CONNECT, "connect");
     is_str(f.message, "libcurl says", "in libcurl's words");
+    ok(classify(HTTP_TLS, 0, 0, &f) == 0 && f.kind == FAIL_TLS && f.status == 0,
+       "a failed TLS handshake is a tls failure");
+    is_str(f.message, "libcurl says", "in libcurl's words");
     ok(classify(HTTP_CONNECT_TIMEOUT, 0, 0, &f) == 0 && f.kind == FAIL_CONNECT,
        "a connect timeout is a connect failure");
     is_str(f.message, "connect timeout: libcurl says", "saying it timed out");
