@@ -8,10 +8,12 @@ set -eu
 # starts it, it listens on :9090, which no test uses). clang and
 # libclang-rt-14-dev: `make fuzz` (libFuzzer and its sanitizers). openssl
 # makes the test certificate for nginx's HTTP/2 over TLS; python3 runs
-# tests/helpers/full-backlog.py.
+# tests/helpers/full-backlog.py. `make bench` compares enrich with its peers:
+# the echo module gives nginx a fixed-delay endpoint, wrk measures the server's
+# ceiling, and GNU parallel and python3-aiohttp are two of the peers.
 packages="gcc make pkg-config libcurl4-openssl-dev libcjson-dev bats bats-support
 bats-assert nginx-light curl jq man-db time perl gzip tmux prometheus clang
-libclang-rt-14-dev openssl python3"
+libclang-rt-14-dev openssl python3 libnginx-mod-http-echo wrk parallel python3-aiohttp"
 
 missing=""
 for p in $packages; do
