@@ -343,7 +343,8 @@ def table(title, rows, refs):
 
 def has_cache():
     try:
-        return subprocess.run([ENRICH, "--cache", "1", "--dry-run"], stdin=subprocess.DEVNULL,
+        return subprocess.run([ENRICH, "--cache", "1", "--dry-run", "--url", "http://127.0.0.1/{id}"],
+                              stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
     except OSError:
         return False
