@@ -142,6 +142,22 @@ def write_jitter(path, delays):
             f.write('{"id":%d,"event":"click","ts":%d,"delay":%d}\n' % (i % IDS, TS0 + i, delay))
 
 
+class UsersRecords:
+    """The records write_users wrote, made again on demand: a million of them need no
+    list in memory."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return {"id": i % IDS, "event": "click", "ts": TS0 + i}
+
+
 def read_records(path):
     with open(path) as f:
         return [json.loads(line) for line in f]
@@ -184,7 +200,6 @@ def run(argv, stdin_path, out, err):
 def check_enriched(path, records, ordered, response_ok):
     """Each line is an input record (every member as it was) plus "response", the right
     one for that record; every record exactly once; in input order if ordered."""
-    index = {r["ts"]: i for i, r in enumerate(records)}
     seen = bytearray(len(records))
     n = 0
     with open(path) as f:
@@ -194,8 +209,8 @@ def check_enriched(path, records, ordered, response_ok):
             except ValueError:
                 return n, "line %d is not JSON: %.80r" % (n, line)
             resp = rec.pop("response", None)
-            i = index.get(rec.get("ts"))
-            if i is None or rec != records[i]:
+            i = rec.get("ts", 0) - TS0 if isinstance(rec.get("ts"), int) else -1
+            if not 0 <= i < len(records) or rec != records[i]:
                 return n, "line %d is not an input record: %.80r" % (n, line)
             if seen[i]:
                 return n, "line %d repeats record %d" % (n, i + 1)
@@ -387,11 +402,11 @@ def scenario_fast(a, d, port):
     path, small_path = d + "/users.ndjson", d + "/users-small.ndjson"
     write_users(path, count)
     write_users(small_path, small)
-    records, small_records = read_records(path), read_records(small_path)
+    records, small_records = UsersRecords(count), UsersRecords(small)
     base = "http://127.0.0.1:%d/users/" % port
     url = base + "{id}"
-    ids = [r["id"] for r in records]
-    small_ids = [r["id"] for r in small_records]
+    ids = [i % IDS for i in range(count)]
+    small_ids = ids[:small]
     curl_config(d + "/users.curl", [base + str(i) for i in ids])
     with open(d + "/users-small.ids", "w") as f:
         f.writelines("%d\n" % i for i in small_ids)
@@ -419,9 +434,9 @@ def scenario_slow(a, d, port):
     n, count = a.slow_capacity, a.slow_records
     path = d + "/slow.ndjson"
     write_users(path, count)
-    records = read_records(path)
+    records = UsersRecords(count)
     base = "http://127.0.0.1:%d/slow/users/" % port
-    ids = [r["id"] for r in records]
+    ids = [i % IDS for i in range(count)]
     curl_config(d + "/slow.curl", [base + str(i) for i in ids])
     bare = Row("bare libcurl loop -c %d" % n, [BARE, str(n), base], path, lambda out: check_bare(out, records))
     curl = curl_row(n, d + "/slow.curl", lambda out: check_bodies(out, ids, False, nginx_body_key))
@@ -486,13 +501,12 @@ def mem(a, d, port):
     for count in sizes:
         path = d + "/mem.ndjson"
         write_users(path, count)
-        records = read_records(path)
+        records = UsersRecords(count)
         rows = enrich_rows(n, base + "{id}", path, records, nginx_response_ok) + [
             Row(names[2], [BARE, str(n), base], path, lambda out: check_bare(out, records))]
         measure(rows, 1, d, "mem-%d" % count)
         for row in rows:
             rss[row.name].append(row.best.maxrss_kb / 1024 if row.best else None)
-        del records
         os.unlink(path)
     print("\npeak RSS (MiB) against nginx GET /users/{id}, -c %d, by input length "
           "(target: flat within 1 MiB)\n" % n)
