@@ -24,7 +24,7 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENRICH = os.path.join(ROOT, "enrich")
+ENRICH = os.environ.get("ENRICH_BIN") or os.path.join(ROOT, "enrich")  # or another build
 BARE = os.path.join(ROOT, "build", "bench", "bare")
 RUSAGE = os.path.join(ROOT, "build", "bench", "rusage")
 MOCKD = os.path.join(ROOT, "tests", "mock", "mockd")
@@ -426,7 +426,7 @@ def scenario_fast(a, d, port):
     measure(rows, a.repeat, d, "users")
     title = "nginx GET /users/{id} (no delay), -c %d, %d records (xargs, parallel: %d)" % (n, count, small)
     if not cache:
-        title += "\nenrich --cache: not in this build, row skipped"
+        title += "\n\n(enrich --cache: not in this build, row skipped)"
     table(title, rows, [("× bare", bare), ("× curl --parallel", curl)])
 
 
