@@ -399,10 +399,9 @@ def wrk_row(n, url, seconds):
 
 def scenario_fast(a, d, port):
     n, count, small = a.capacity, a.records, min(a.fork_records, a.records)
-    path, small_path = d + "/users.ndjson", d + "/users-small.ndjson"
+    path = d + "/users.ndjson"
     write_users(path, count)
-    write_users(small_path, small)
-    records, small_records = UsersRecords(count), UsersRecords(small)
+    records = UsersRecords(count)
     base = "http://127.0.0.1:%d/users/" % port
     url = base + "{id}"
     ids = [i % IDS for i in range(count)]
