@@ -114,8 +114,26 @@ demo: deps
 	$(MAKE) enrich tests/mock/mockd
 	bash scripts/demo.sh
 
-bench: enrich tests/mock/mockd
+# enrich beside a bare libcurl loop, curl --parallel, aiohttp, xargs, GNU parallel and wrk
+# (bench/README.md); bench-mem: peak RSS by input length. Outputs are checked: exit 1 if wrong.
+bench: deps
+	$(MAKE) enrich tests/mock/mockd build/bench/bare build/bench/rusage
 	bash scripts/bench.sh
+
+.PHONY: bench-mem
+bench-mem: deps
+	$(MAKE) enrich build/bench/bare build/bench/rusage
+	bash scripts/bench.sh --mem
+
+# bare: the ceiling of any libcurl-based tool, built with enrich's flags against libcurl
+# only. rusage: measures each tool (wall, CPU, peak RSS).
+build/bench/bare: bench/bare.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -D_GNU_SOURCE $(shell pkg-config --cflags libcurl) $(CFLAGS) $< -o $@ \
+		$(LDFLAGS) $(shell pkg-config --libs libcurl)
+build/bench/rusage: bench/rusage.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) $< -o $@ $(LDFLAGS)
 
 install: enrich
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

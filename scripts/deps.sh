@@ -10,10 +10,13 @@ set -eu
 # makes the test certificate for nginx's HTTP/2 over TLS; python3 runs
 # tests/helpers/full-backlog.py. parallel and iproute2: the many-machines test
 # (GNU parallel spreading the input over network namespaces); tinyproxy is the
-# forward proxy of the proxy tests.
+# forward proxy of the proxy tests. `make bench` compares enrich with its peers:
+# the echo module gives nginx a fixed-delay endpoint, wrk measures the server's
+# ceiling, and GNU parallel and python3-aiohttp are two of the peers.
 packages="gcc make pkg-config libcurl4-openssl-dev libcjson-dev bats bats-support
 bats-assert nginx-light curl jq man-db time perl gzip tmux prometheus clang
-libclang-rt-14-dev openssl python3 parallel iproute2 tinyproxy"
+libclang-rt-14-dev openssl python3 parallel iproute2 tinyproxy
+libnginx-mod-http-echo wrk python3-aiohttp"
 
 missing=""
 for p in $packages; do
