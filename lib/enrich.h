@@ -134,7 +134,7 @@ enum enrich_status {
 };
 
 /* The largest --cache. */
-#define ENRICH_CACHE_MAX 10000000
+#define ENRICH_CACHE_MAX 1000000
 
 /* Set the defaults of every option (capacity 100, timeout 30s, ...). */
 void enrich_options_init(struct enrich_options *o);

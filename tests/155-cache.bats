@@ -216,7 +216,7 @@ ids() {
 
 @test "bad --cache and --cache-ttl values are usage errors" {
     run_enrich -2 -- --cache -1 --url "$P/x"
-    assert_equal "$stderr" "$(printf '%s\n' "enrich: --cache: expected a number from 0 to 10000000, got '-1'" "Try 'enrich --help' for more information.")"
+    assert_equal "$stderr" "$(printf '%s\n' "enrich: --cache: expected a number from 0 to 1000000, got '-1'" "Try 'enrich --help' for more information.")"
     run_enrich -2 -- --cache 10 --cache-ttl soon --url "$P/x"
     assert_regex "$stderr" "^enrich: --cache-ttl: expected a duration"
     run_enrich -2 -- --cache-ttl 1s --url "$P/x"
