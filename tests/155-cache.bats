@@ -145,6 +145,16 @@ ids() {
     assert_line -n 4 '{"id":1,"n":4,"response":"ok"}'
 }
 
+@test "--on-error fail with followers waiting: every unwritten record is in --errors" {
+    ids 10 1 "$IN"
+    enrich_stdin "$IN" -3 -- -c 10 --cache 5 --on-error fail -e "$BATS_TEST_TMPDIR/errors" \
+        --url "$P/{id}?status=500&delay=200"
+    assert_equal "$(mock_requests)" 1
+    assert_output ''
+    run -0 cat "$BATS_TEST_TMPDIR/errors"
+    assert_output "$(cat "$IN")"
+}
+
 @test "followers wait across the leader's retries and get its success" {
     ids 5 1 "$IN"
     enrich_stdin "$IN" -0 -- -c 5 --cache 10 -r 3 --retry-delay 50ms \
