@@ -54,6 +54,8 @@ enum {
     OPT_CAPATH,
     OPT_KEY,
     OPT_NOPROXY,
+    OPT_CACHE,
+    OPT_CACHE_TTL,
     OPT_LIST_OPTIONS,
     /* credentials */
     OPT_USER,
@@ -150,6 +152,10 @@ static const struct cli_option table[] = {
      "ordered mode: finished records held beyond --capacity"},
     {"max-failures", required_argument, OPT_MAX_FAILURES, "N|N%",
      "stop the run once N records (or N% of 100 or more) failed"},
+    {"cache", required_argument, OPT_CACHE, "N",
+     "keep the last N distinct responses; identical requests share one"},
+    {"cache-ttl", required_argument, OPT_CACHE_TTL, "DUR",
+     "with --cache: do not use a response older than DUR"},
     {"on-error", required_argument, OPT_ON_ERROR, "keep|drop|fail",
      "what to do with a failed record (default keep)"},
     {"error-into", required_argument, OPT_ERROR_INTO, "PATH",
@@ -362,6 +368,26 @@ static int apply_seeing(struct enrich_options *o, int val, const char *arg)
     }
 }
 
+/* --cache and --cache-ttl: the lookup cache. */
+static int apply_cache(struct enrich_options *o, int val, const char *arg)
+{
+    long long v;
+    if (val == OPT_CACHE_TTL)
+        return parse_duration("cache-ttl", arg, &o->cache_ttl_ms);
+    if (parse_whole("cache", arg, 0, ENRICH_CACHE_MAX, &v) < 0)
+        return -1;
+    o->cache = (size_t)v;
+    return 0;
+}
+
+/* A TTL bounds cached responses: without a cache it would be a mistake unseen. */
+static enum cli_result check_cache(const struct enrich_options *o)
+{
+    if (o->cache_ttl_ms > 0 && o->cache == 0)
+        return usage("--cache-ttl needs --cache N (N responses kept)%s%s", "", ""), CLI_USAGE;
+    return CLI_RUN;
+}
+
 /* Options for retries and flow control; apply hands them on. */
 static int apply_retry(struct enrich_options *o, int val, const char *arg)
 {
@@ -397,6 +423,8 @@ static int apply_retry(struct enrich_options *o, int val, const char *arg)
         o->window = (size_t)v;
         o->window_set = 1;
         return 0;
+    case OPT_CACHE:
+    case OPT_CACHE_TTL: return apply_cache(o, val, arg);
     case OPT_MAX_FAILURES:
         if (enrich_parse_max_failures(arg, &o->max_failures, &o->max_failures_percent) < 0)
             return usage("--max-failures: expected a number of records like 10, or a percentage "
@@ -855,6 +883,8 @@ enum cli_result cli_parse(int argc, char **argv, struct enrich_options *o)
         r = settle_body(o);
     if (r == CLI_RUN)
         r = settle_credentials(o, &creds);
+    if (r == CLI_RUN)
+        r = check_cache(o);
     return r == CLI_RUN ? check_shaping(o, o->into != default_into) : r;
 }
 

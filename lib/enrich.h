@@ -141,6 +141,10 @@ struct enrich_options {
      * directly, else no_proxy's. NULL: not given. */
     const char *proxy;
     const char *noproxy;
+    /* --cache: the most responses kept (0: no cache, no coalescing);
+     * --cache-ttl: the oldest one used (0: no limit). See lib/cache.h. */
+    size_t cache;
+    long cache_ttl_ms;
     /* Where messages go (one line each, no newline); cmd prints them. */
     void (*message)(void *ctx, const char *line);
     void *message_ctx;
@@ -155,6 +159,9 @@ enum enrich_status {
     ENRICH_BROKEN_PIPE, /* the reader of the output went away */
     ENRICH_INTERRUPTED  /* a signal stopped the run (see enrich_run) */
 };
+
+/* The largest --cache. */
+#define ENRICH_CACHE_MAX 1000000
 
 /* Set the defaults of every option (capacity 100, timeout 30s, ...). */
 void enrich_options_init(struct enrich_options *o);

@@ -63,12 +63,27 @@ static void failed(struct run *run, struct record *r)
         stop_at(run, r);
 }
 
-/* r is done, succeeded or failed: it may leave once the queue says so. */
-static void finish(struct run *run, struct record *r)
+static void make_ready(struct run *run, struct record *r);
+
+/* --cache: r, done, leaves the in-flight table. If it led followers that
+ * it did not answer, the first of them makes the request now. */
+static void hand_on(struct run *run, size_t slot)
+{
+    long heir = cache_leave(run->cache, slot);
+    if (heir >= 0)
+        make_ready(run, &run->records[heir]);
+}
+
+/* r is done, succeeded or failed: it may leave once the queue says so.
+ * hand: with --cache, a leader hands its followers on (not when its result
+ * answers them: they are answered after it). */
+static void finish_handing(struct run *run, struct record *r, int hand)
 {
     if (record_finish(r) < 0)
         return;
     size_t slot = slot_of(run, r);
+    if (run->cache && hand)
+        hand_on(run, slot);
     timers_cancel(run->timers, slot);
     gate_remove(run->gate, slot);
     run->active--;
@@ -82,6 +97,11 @@ static void finish(struct run *run, struct record *r)
     r->held_bytes = r->emit ? r->out.len : 0;
     run->window_bytes += r->held_bytes;
     queue_done(run->queue, slot);
+}
+
+static void finish(struct run *run, struct record *r)
+{
+    finish_handing(run, r, 1);
 }
 
 /* The URL the per-host counts go by: only --stats reports them, so without
@@ -132,6 +152,115 @@ static void start_attempt(struct run *run, struct record *r)
     timers_set(run->timers, slot_of(run, r), r->deadline_ms + DEADLINE_GRACE_MS);
 }
 
+/* The response res as render_response and an error object read it. */
+static struct render_body body_of(const struct http_result *res)
+{
+    return (struct render_body){res->body ? res->body->data : NULL,
+                                res->body ? res->body->len : 0,
+                                res->content_type,
+                                res->status,
+                                res->ms,
+                                res->too_large};
+}
+
+/* What res means for r: its failure, or its output line. Sets *empty as
+ * render_response does. */
+static void settle(struct run *run, struct record *r, const struct http_result *res,
+                   int attempt_bound, const struct render_body *body, int *empty)
+{
+    const struct enrich_options *o = run->o;
+    *empty = 0;
+    if (outcome_classify(&run->outcome, res, attempt_bound, &r->fail)) {
+        struct render_shape shape = {o->select, o->merge, o->meta};
+        r->emit =
+            render_response(&run->render, &shape, r, body, &run->scratch, &r->out, &r->fail, empty);
+    }
+}
+
+/* --cache: r made no request of its own; res (its leader's last attempt,
+ * or a stored response) answers it as its own attempt would have, with no
+ * retry: the leader's retries were its retries. */
+static void answer(struct run *run, struct record *r, const struct http_result *res,
+                   int attempt_bound)
+{
+    struct render_body body = body_of(res);
+    int empty;
+    settle(run, r, res, attempt_bound, &body, &empty);
+    const struct render_body *before = run->response;
+    run->response = &body;
+    finish(run, r);
+    run->response = before;
+}
+
+/* --cache: a stored response answers r at once, or r waits for the
+ * identical request in flight (holding its slot; its deadline still runs).
+ * Returns 1 then, 0 when r is to make the request itself (it leads). */
+static int from_cache(struct run *run, struct record *r)
+{
+    const struct enrich_options *o = run->o;
+    size_t slot = slot_of(run, r);
+    size_t n;
+    /* The configured headers are the same for every request: only
+     * templated ones tell requests apart (r's lines are all of them then). */
+    const char *const *own = request_spec_static_headers(run->spec, &n) ? NULL : r->req.headers;
+    if (cache_key(run->cache, slot, o->method, r->req.url.data, own, own ? r->req.nheaders : 0,
+                  r->req.body, r->req.body_len) < 0)
+        return 0; /* out of memory for the key: it goes uncached */
+    const struct cache_response *hit = cache_get(run->cache, slot, run_now());
+    if (hit) {
+        run->stats.cache_hits++;
+        if (o->verbose) {
+            buf_reset(&run->msg);
+            redact_url(&run->redact, r->req.url.data, &run->msg);
+            say(o, "%s:%lu: cache hit: %s %s -> %ld", r->input, r->lineno,
+                o->method ? o->method : "GET", run->msg.data ? run->msg.data : "", hit->status);
+        }
+        struct http_result res = {.owner = slot,
+                                  .outcome = HTTP_DONE,
+                                  .status = hit->status,
+                                  .ms = hit->ms,
+                                  .body = hit->body,
+                                  .content_type = hit->content_type};
+        answer(run, r, &res, 0);
+        return 1;
+    }
+    long leader = cache_join(run->cache, slot);
+    if (leader < 0)
+        return 0;
+    run->stats.cache_coalesced++;
+    if (o->verbose)
+        say(o, "%s:%lu: coalesced: waits for the identical request of %s:%lu", r->input, r->lineno,
+            run->records[leader].input, run->records[leader].lineno);
+    timers_set(run->timers, slot, r->deadline_ms);
+    return 1;
+}
+
+/* --cache: the leader r's last attempt ended with res and no retry follows.
+ * A success is stored. Returns 1 when res answers r's followers too: unless
+ * r's own deadline ended it; then the followers, whose deadlines are their
+ * own, go on waiting and the first of them makes the request (hand_on). */
+static int store_result(struct run *run, struct record *r, const struct http_result *res, int empty)
+{
+    size_t slot = slot_of(run, r);
+    if (r->fail.kind == FAIL_NONE && !(empty && run->o->retry.on.empty)) {
+        struct cache_response stored = {res->status, res->ms, res->content_type, res->body};
+        /* Out of memory only means it is not stored: the followers still get it. */
+        (void)cache_put(run->cache, slot, &stored, run_now());
+    }
+    return !(r->fail.kind == FAIL_TIMEOUT && !r->attempt_bound);
+}
+
+/* --cache: the leader r, finished, answers its followers with res, in the
+ * order they came, and leaves the in-flight table. */
+static void answer_followers(struct run *run, struct record *r, const struct http_result *res)
+{
+    size_t slot = slot_of(run, r);
+    long f;
+    while ((f = cache_next_follower(run->cache, slot)) >= 0)
+        answer(run, &run->records[f], res, r->attempt_bound);
+    (void)cache_leave(run->cache, slot);
+}
+
 void flow_admit(struct run *run, const struct input_line *line, const struct failure *preset)
 {
     long s = queue_admit(run->queue);
@@ -156,7 +285,8 @@ void flow_admit(struct run *run, const struct input_line *line, const struct fai
         r->fail = *preset;
     } else if (check_record(&run->check, r->line.data, r->line.len, &r->req, &r->fail) == 0) {
         if (!run->o->dry_run) {
-            make_ready(run, r);
+            if (!run->cache || !from_cache(run, r))
+                make_ready(run, r);
             return;
         }
         r->emit = render_dry_run(&run->render, r, &run->scratch, &r->out) == 1;
@@ -246,14 +376,9 @@ void flow_result(struct run *run, const struct http_result *res)
         return;
     }
     const struct enrich_options *o = run->o;
-    struct render_body body = {res->body->data, res->body->len, res->content_type,
-                               res->status,     res->ms,        res->too_large};
-    int empty = 0;
-    if (outcome_classify(&run->outcome, res, r->attempt_bound, &r->fail)) {
-        struct render_shape shape = {o->select, o->merge, o->meta};
-        r->emit = render_response(&run->render, &shape, r, &body, &run->scratch, &r->out, &r->fail,
-                                  &empty);
-    }
+    struct render_body body = body_of(res);
+    int empty;
+    settle(run, r, res, r->attempt_bound, &body, &empty);
     int waits = 0;
     if (r->fail.kind != FAIL_NONE || (empty && o->retry.on.empty))
         waits = retry_or_not(run, r, res, empty);
@@ -265,8 +390,12 @@ void flow_result(struct run *run, const struct http_result *res)
     /* The response stays readable until its record is done with it: an http
      * failure's error object carries its body. */
     if (!waits) {
+        int share = run->cache && cache_in_flight(run->cache, slot_of(run, r)) &&
+                    store_result(run, r, res, empty);
         run->response = &body;
-        finish(run, r);
+        finish_handing(run, r, !share);
+        if (share)
+            answer_followers(run, r, res);
         run->response = NULL;
     }
     http_release(run->http, res->transfer);
@@ -341,6 +470,8 @@ void flow_abort_in_flight(struct run *run)
         if (record_finish(r) == 0) {
             stats_finished(&run->stats, r->fail.kind);
             size_t slot = slot_of(run, r);
+            if (run->cache)
+                (void)cache_leave(run->cache, slot); /* the followers are aborted too */
             timers_cancel(run->timers, slot);
             gate_remove(run->gate, slot);
             run->active--;

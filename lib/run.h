@@ -14,6 +14,7 @@
 #include "buf.h"
 #include <stdint.h>
 
+#include "cache.h"
 #include "check.h"
 #include "commit.h"
 #include "enrich.h"
@@ -50,6 +51,7 @@ struct run {
     struct gate *gate; /* records ready to start wait here (rate, host pauses) */
     size_t *starting;  /* gate_release's work space: slots of them */
     struct http *http;
+    struct cache *cache; /* --cache, else NULL */
     struct input input;
     struct sinks sinks;
     struct buf scratch; /* work space for rendering */

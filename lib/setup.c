@@ -21,6 +21,10 @@
 /* The reorder window's bound in bytes: done records waiting for an earlier
  * one hold at most about this much output before input stops. */
 #define WINDOW_BYTES ((size_t)64 << 20)
+/* --cache: all stored responses take at most CACHE_BYTES (keys, bodies and
+ * content types), and one larger than CACHE_ENTRY_BYTES is not stored. */
+#define CACHE_BYTES ((size_t)256 << 20)
+#define CACHE_ENTRY_BYTES ((size_t)4 << 20)
 
 /* The files of --cacert, --capath, -E and --key are read by libcurl only
  * when a connection is made: an unreadable one would fail every record as
@@ -185,6 +189,12 @@ int run_allocate(struct run *run)
             "--capacity %zu is more than the open-file limit of %llu allows (%zu open already): "
             "at most %zu connections at once, other requests wait for one",
             o->capacity, nofile, open_now, connections);
+    if (o->cache > 0) {
+        struct cache_config cc = {o->cache, run->slots, o->cache_ttl_ms, CACHE_BYTES,
+                                  CACHE_ENTRY_BYTES};
+        if (!(run->cache = cache_new(&cc)))
+            return -1;
+    }
     size_t n;
     const char *const *fixed = request_spec_static_headers(run->spec, &n);
     struct http_config cfg = {
@@ -222,6 +232,7 @@ void run_teardown(struct run *run)
     if (run->checkpointing)
         commit_close(&run->commit);
     http_free(run->http);
+    cache_free(run->cache);
     for (size_t i = 0; run->records && i < run->slots; i++)
         record_free(&run->records[i]);
     free(run->records);

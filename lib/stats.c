@@ -159,6 +159,8 @@ char *stats_json(const struct stats *s, const struct stats_time *t)
     cJSON *bytes = NULL;
     if (!root || !add_records(root, s) || !add(root, "requests", (double)s->requests) ||
         !add(root, "retries", (double)s->retries) ||
+        !add(root, "cache_hits", (double)s->cache_hits) ||
+        !add(root, "cache_coalesced", (double)s->cache_coalesced) ||
         !(bytes = cJSON_AddObjectToObject(root, "bytes")) ||
         !add(bytes, "in", (double)s->bytes_in) || !add(bytes, "out", (double)s->bytes_out) ||
         !add(root, "wall_seconds", round(t->wall_seconds * 1000) / 1000) ||
@@ -287,6 +289,11 @@ int stats_prometheus(const struct stats *s, const struct stats_time *t, struct b
                 s->dropped) < 0 ||
         counter(b, "requests_total", "HTTP attempts started, retries included.", s->requests) < 0 ||
         counter(b, "retries_total", "Retries scheduled.", s->retries) < 0 ||
+        counter(b, "cache_hits_total", "Records answered by a cached response (--cache).",
+                s->cache_hits) < 0 ||
+        counter(b, "cache_coalesced_total",
+                "Records that waited for an identical request in flight (--cache).",
+                s->cache_coalesced) < 0 ||
         counter(b, "response_bytes_total", "Bytes of response bodies received.", s->bytes_in) < 0 ||
         counter(b, "output_bytes_total", "Bytes of output lines written.", s->bytes_out) < 0 ||
         latency(b, s) < 0 ||

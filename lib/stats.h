@@ -43,6 +43,9 @@ struct stats {
     unsigned long long dropped;  /* records that left without an output line */
     unsigned long long requests; /* attempts started, retries included */
     unsigned long long retries;  /* (the engine sets it) */
+    /* --cache: records answered by a stored response, and records that
+     * waited for an identical request in flight instead of making their own. */
+    unsigned long long cache_hits, cache_coalesced;
     unsigned long long bytes_in, bytes_out;
     struct histogram *latency;               /* attempts, in microseconds */
     unsigned long long latency_le[STATS_LE]; /* attempts of at most each bound, not cumulative */
