@@ -294,6 +294,29 @@ static int parse_multiplier(const char *text, double *multiplier)
     return 0;
 }
 
+/* Keep s (allocated) for the run: cli_free frees it. NULL: out of memory. */
+static char *keep(struct enrich_options *o, char *s)
+{
+    if (!s)
+        return NULL;
+    char **more = realloc(o->secrets, (o->nsecrets + 1) * sizeof(*more));
+    if (!more) {
+        free(s);
+        return NULL;
+    }
+    o->secrets = more;
+    o->secrets[o->nsecrets++] = s;
+    return s;
+}
+
+/* Overwrite a secret given on the command line, as curl does, so that ps
+ * shows it only until enrich starts. The checkpoint fingerprint, made of argv
+ * afterwards, does not hold it either. */
+static void blank(char *arg)
+{
+    memset(arg, '*', strlen(arg));
+}
+
 /* -E FILE[:PASS] as curl reads it: the first colon not escaped by a
  * backslash ends the file name (in which "\:" is a colon and "\\" a
  * backslash), and the rest is the key's passphrase. A PKCS#11 URI is taken
@@ -303,7 +326,6 @@ static int parse_multiplier(const char *text, double *multiplier)
 static int parse_cert(struct enrich_options *o, char *arg)
 {
     o->cert = arg;
-    free((void *)o->cert_password);
     o->cert_password = NULL;
     if (strncasecmp(arg, "pkcs11:", 7) == 0)
         return 0;
@@ -319,9 +341,9 @@ static int parse_cert(struct enrich_options *o, char *arg)
         return usage("--cert: no file name%s%s", "", "");
     if (!pass)
         return 0;
-    if (!(o->cert_password = strdup(pass)))
+    if (!(o->cert_password = keep(o, strdup(pass))))
         return usage("out of memory%s%s", "", "");
-    memset(pass, ' ', strlen(pass));
+    blank(pass);
     return 0;
 }
 
@@ -614,29 +636,6 @@ struct cli_creds {
     int netrc;
 };
 
-/* Keep s (allocated) for the run: cli_free frees it. NULL: out of memory. */
-static char *keep(struct enrich_options *o, char *s)
-{
-    if (!s)
-        return NULL;
-    char **more = realloc(o->secrets, (o->nsecrets + 1) * sizeof(*more));
-    if (!more) {
-        free(s);
-        return NULL;
-    }
-    o->secrets = more;
-    o->secrets[o->nsecrets++] = s;
-    return s;
-}
-
-/* Overwrite a secret given on the command line, as curl does, so that ps
- * shows it only until enrich starts. The checkpoint fingerprint, made of argv
- * afterwards, does not hold it either. */
-static void blank(char *arg)
-{
-    memset(arg, '*', strlen(arg));
-}
-
 static int take_credential(struct cli_creds *c, struct enrich_options *o, int val, char *arg)
 {
     switch (val) {
@@ -893,7 +892,6 @@ void cli_free(struct enrich_options *o)
     free((void *)o->headers);
     free((void *)o->inputs);
     free((void *)o->redact);
-    free((void *)o->cert_password);
     o->cert_password = NULL;
     o->headers = NULL;
     o->inputs = NULL;
