@@ -234,6 +234,26 @@ _port_open() {
     (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# _await_ports PID PORT...: true once every port accepts connections while PID
+# runs; false as soon as PID is gone, or after SERVER_WAIT_POLLS polls.
+_await_ports() {
+    local pid=$1 i p up
+    shift
+    for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
+        _proc_alive "$pid" || return 1
+        up=1
+        for p in "$@"; do
+            _port_open "$p" || {
+                up=0
+                break
+            }
+        done
+        ((up)) && return 0
+        sleep 0.02
+    done
+    return 1
+}
+
 # Prints N distinct free ports, one a line.
 _free_ports() {
     local -A seen=()
@@ -253,7 +273,7 @@ nginx_start() {
         return 1
     fi
     _mockd_build || return 1
-    local dir=${BATS_FILE_TMPDIR:?nginx_start needs bats}/nginx try i pid p up
+    local dir=${BATS_FILE_TMPDIR:?nginx_start needs bats}/nginx try pid
     local -a ports
     mkdir -p "$dir"
     export NGINX_ROOT=$BATS_FILE_TMPDIR/www
@@ -269,17 +289,7 @@ nginx_start() {
         /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
             >"$dir/nginx.out" 2>&1 3>&- &
         pid=$!
-        for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
-            _port_open "${ports[0]}" && break
-            _proc_alive "$pid" || break
-            sleep 0.02
-        done
-        # nginx opens every listening socket before it serves on any.
-        up=1
-        for p in "${ports[@]}"; do
-            _port_open "$p" || up=0
-        done
-        if _proc_alive "$pid" && ((up)); then
+        if _await_ports "$pid" "${ports[@]}"; then
             export NGINX_PORT=${ports[0]} NGINX_URL=http://127.0.0.1:${ports[0]} NGINX_PID=$pid
             export NGINX_ACCESS_LOG=$dir/access.log
             [[ -z $h2 ]] || export NGINX_H2_URL=http://127.0.0.1:${ports[1]} \

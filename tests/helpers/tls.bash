@@ -108,7 +108,7 @@ EOF
 tls_nginx_start() {
     _mockd_build || return 1
     local dir=${BATS_FILE_TMPDIR:?tls_nginx_start needs bats}/tls-nginx
-    local pki=$BATS_FILE_TMPDIR/pki try i pid
+    local pki=$BATS_FILE_TMPDIR/pki try pid
     local -a ports
     [[ -f $pki/server.pem ]] || {
         echo "tls_nginx_start: run tls_pki $pki first" >&2
@@ -123,12 +123,7 @@ tls_nginx_start() {
         /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" \
             >"$dir/nginx.out" 2>&1 3>&- &
         pid=$!
-        for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
-            _port_open "${ports[0]}" && _port_open "${ports[1]}" && break
-            _proc_alive "$pid" || break
-            sleep 0.02
-        done
-        if _proc_alive "$pid" && _port_open "${ports[0]}" && _port_open "${ports[1]}"; then
+        if _await_ports "$pid" "${ports[@]}"; then
             export TLS_URL=https://127.0.0.1:${ports[0]} TLS_PLAIN_URL=http://127.0.0.1:${ports[1]}
             export TLS_ACCESS_LOG=$dir/access.log TLS_NGINX_PID=$pid
             return 0
@@ -149,7 +144,7 @@ proxy_start() {
     prefix=$(_mock_prefix "$name") || return 1
     shift $(($# > 0 ? 1 : 0))
     _mockd_build || return 1
-    local dir=${BATS_FILE_TMPDIR:?proxy_start needs bats}/$name try i pid port
+    local dir=${BATS_FILE_TMPDIR:?proxy_start needs bats}/$name try pid port
     mkdir -p "$dir"
     : >"$dir/tinyproxy.log"
     for ((try = 0; try < 5; try++)); do
@@ -164,12 +159,7 @@ proxy_start() {
         } >"$dir/tinyproxy.conf"
         tinyproxy -d -c "$dir/tinyproxy.conf" >"$dir/tinyproxy.out" 2>&1 3>&- &
         pid=$!
-        for ((i = 0; i < SERVER_WAIT_POLLS; i++)); do
-            _port_open "$port" && break
-            _proc_alive "$pid" || break
-            sleep 0.02
-        done
-        if _proc_alive "$pid" && _port_open "$port"; then
+        if _await_ports "$pid" "$port"; then
             export "${prefix}_PORT=$port" "${prefix}_URL=http://127.0.0.1:$port"
             export "${prefix}_PID=$pid" "${prefix}_LOG=$dir/tinyproxy.log"
             return 0
