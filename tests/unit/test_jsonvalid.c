@@ -233,7 +233,7 @@ int main(void)
     is_str(value("{\"a\":", JSON_CONTENT_JSON), "<-2: error near byte 5>",
            "JSON type, broken JSON: -2 with the position, out unchanged");
     is_str(value("01", JSON_CONTENT_JSON), "<-2: error near byte 1>",
-           "JSON type, a number cJSON alone would take: -2");
+           "JSON type, a number with a leading zero: -2");
     is_str(value("\xEF\xBB\xBF[1,", JSON_CONTENT_JSON), "<-2: error near byte 6>",
            "the position counts a byte order mark");
     is_str(value("\"a\xC0\xAF\"", JSON_CONTENT_JSON), "<-2: not UTF-8>",
