@@ -31,7 +31,10 @@ int check_record(const struct check_spec *c, const char *line, size_t n, struct 
     }
     const char *paths[2] = {c->into, c->error_into};
     for (int i = 0; i < 2; i++) {
-        if (splice_blocked(line, n, paths[i], strlen(paths[i])) != 0) {
+        /* Only a member before the last component can block: a path of one
+         * component fits any object, and the line is one. */
+        size_t pn = strlen(paths[i]);
+        if (memchr(paths[i], '.', pn) && splice_blocked(line, n, paths[i], pn) != 0) {
             fail_set(f, FAIL_BAD_REQUEST,
                      "cannot add the %s at '%s': a member on the way is not an object",
                      i == 0 ? "result" : "error", paths[i]);

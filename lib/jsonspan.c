@@ -5,6 +5,7 @@
 #include "jsonspan.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "utf8.h"
@@ -85,7 +86,7 @@ static const char *scan_number(const char *p, const char *end)
     return p;
 }
 
-/* p is at '{' or '['. Depth counting suffices for text cJSON accepted; the
+/* p is at '{' or '['. Depth counting suffices for validated text; the
  * outermost closer is still checked so a stray mismatch is not taken as a
  * container. Returns the byte after the closer, or NULL. */
 static const char *scan_container(const char *p, const char *end)
@@ -547,24 +548,79 @@ fail:
     return -1;
 }
 
+/* Nesting for jspan_validate: one bit a level, 1 for an object, 0 for an
+ * array. The first NEST_LOCAL levels live on the C stack; text nested deeper
+ * (never seen in practice, and valid JSON) gets one allocation for as many
+ * levels as it has bytes, freed before returning: a run's ordinary records
+ * allocate nothing, however many there are. */
+#define NEST_LOCAL 4096
+
+struct nest {
+    uint64_t local[NEST_LOCAL / 64];
+    uint64_t *bits;
+    size_t cap; /* levels bits can hold */
+    size_t depth;
+};
+
+static int nest_push(struct nest *s, int object, size_t n)
+{
+    if (s->depth == s->cap) {
+        /* Each level takes at least one byte of the text: n levels will do. */
+        size_t words = n / 64 + 1;
+        uint64_t *bits = malloc(words * sizeof(*bits));
+        if (!bits)
+            return -1;
+        memcpy(bits, s->local, sizeof(s->local));
+        s->bits = bits;
+        s->cap = words * 64;
+    }
+    uint64_t bit = (uint64_t)1 << (s->depth % 64);
+    if (object)
+        s->bits[s->depth / 64] |= bit;
+    else
+        s->bits[s->depth / 64] &= ~bit;
+    s->depth++;
+    return 0;
+}
+
+static int nest_top_is_object(const struct nest *s)
+{
+    size_t i = s->depth - 1;
+    return (s->bits[i / 64] >> (i % 64)) & 1;
+}
+
 /* Inside a string (p just past the quote): raw control characters and bad
- * escapes are errors. Returns the byte after the closing quote, or NULL with
- * *bad at the offending byte. */
-static const char *check_string(const char *p, const char *end, const char **bad)
+ * escapes are errors; a lone surrogate escape is not (RFC 8259 allows it).
+ * With check_utf8, a byte sequence that is not UTF-8 sets *utf8_bad and the
+ * scan goes on. Returns the byte after the closing quote, or NULL with *bad
+ * at the offending byte. */
+static const char *check_string(const char *p, const char *end, int check_utf8, int *utf8_bad,
+                                const char **bad)
 {
     while (p < end) {
         unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            p++;
+            continue;
+        }
         if (c == '"')
             return p + 1;
         if (c < 0x20) {
             *bad = p;
             return NULL;
         }
-        if (c != '\\') {
-            p++;
+        if (c >= 0x80) {
+            uint32_t cp;
+            size_t len = check_utf8 ? utf8_decode(p, end, &cp) : 1;
+            if (!len) {
+                *utf8_bad = 1;
+                len = 1;
+            }
+            p += len;
             continue;
         }
-        if (p + 1 >= end || !strchr("\"\\/bfnrtu", p[1]) || p[1] == '\0') {
+        /* A backslash. */
+        if (p + 1 >= end || !memchr("\"\\/bfnrtu", p[1], 9)) {
             *bad = p;
             return NULL;
         }
@@ -588,33 +644,125 @@ static int number_char(char c)
     return is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
 }
 
-int jspan_check_tokens(const char *p, size_t n, size_t *error_at)
+/* One scalar value at p (not whitespace): its end, or NULL with *bad set. A
+ * malformed number or literal is reported at its first byte. */
+static const char *check_scalar(const char *p, const char *end, int check_utf8, int *utf8_bad,
+                                enum jtype *type, const char **bad)
 {
-    const char *start = p, *end = p + n, *bad = NULL;
-    while (p < end) {
-        char c = *p;
-        if (c == '"') {
-            if (!(p = check_string(p + 1, end, &bad)))
-                break;
-        } else if (c == '-' || is_digit(c)) {
-            const char *e = scan_number(p, end);
-            if (!e || (e < end && number_char(*e))) {
-                bad = p;
-                break;
-            }
-            p = e;
-        } else if ((unsigned char)c < 0x20 && !is_ws(c)) {
-            /* cJSON skips every byte up to space as whitespace; JSON allows four. */
-            bad = p;
-            break;
-        } else {
-            p++;
+    const char *e = NULL;
+    switch (*p) {
+    case '"': *type = J_STRING; return check_string(p + 1, end, check_utf8, utf8_bad, bad);
+    case 't': e = scan_literal(p, end, "true"), *type = J_TRUE; break;
+    case 'f': e = scan_literal(p, end, "false"), *type = J_FALSE; break;
+    case 'n': e = scan_literal(p, end, "null"), *type = J_NULL; break;
+    default:
+        if (*p == '-' || is_digit(*p)) {
+            e = scan_number(p, end), *type = J_NUMBER;
+            if (e && e < end && number_char(*e))
+                e = NULL; /* 01, 1.e5, 1-2: one bad number, not two values */
         }
+        break;
     }
-    if (!bad)
-        return 0;
-    *error_at = (size_t)(bad - start);
-    return -1;
+    if (!e)
+        *bad = p;
+    return e;
+}
+
+int jspan_validate(const char *text, size_t n, int check_utf8, struct jspan_check *out)
+{
+    const char *p = text, *end = text + n, *bad = NULL;
+    struct nest nest;
+    nest.bits = nest.local;
+    nest.cap = NEST_LOCAL;
+    nest.depth = 0;
+    memset(out, 0, sizeof(*out));
+    int rc = -1;
+    p = jspan_skip_ws(p, end);
+    out->lead = (size_t)(p - text);
+    if (p < end)
+        out->type = *p == '{' ? J_OBJECT : *p == '[' ? J_ARRAY : J_NONE;
+    const char *ws; /* where the whitespace skipped last began */
+value:
+    ws = p, p = jspan_skip_ws(p, end);
+    out->spaced |= p != ws;
+    if (p >= end) {
+        bad = end;
+        goto done;
+    }
+    if (*p == '{' || *p == '[') {
+        int object = *p == '{';
+        if (nest_push(&nest, object, n) < 0) {
+            rc = -2;
+            goto done;
+        }
+        ws = ++p, p = jspan_skip_ws(p, end);
+        out->spaced |= p != ws;
+        if (p < end && *p == (object ? '}' : ']')) {
+            nest.depth--;
+            p++;
+            goto after;
+        }
+        if (object)
+            goto key;
+        goto value;
+    } else {
+        enum jtype type;
+        if (!(p = check_scalar(p, end, check_utf8, &out->utf8_bad, &type, &bad)))
+            goto done;
+        if (out->type == J_NONE)
+            out->type = type;
+        goto after;
+    }
+key:
+    if (p >= end || *p != '"') {
+        bad = p;
+        goto done;
+    }
+    if (!(p = check_string(p + 1, end, check_utf8, &out->utf8_bad, &bad)))
+        goto done;
+    ws = p, p = jspan_skip_ws(p, end);
+    out->spaced |= p != ws;
+    if (p >= end || *p != ':') {
+        bad = p;
+        goto done;
+    }
+    p++;
+    goto value;
+after:
+    if (nest.depth == 0) {
+        out->len = (size_t)(p - text) - out->lead;
+        p = jspan_skip_ws(p, end);
+        if (p < end)
+            bad = p;
+        else
+            rc = 0;
+        goto done;
+    }
+    ws = p, p = jspan_skip_ws(p, end);
+    out->spaced |= p != ws;
+    if (p < end && *p == ',') {
+        ws = ++p, p = jspan_skip_ws(p, end);
+        out->spaced |= p != ws;
+        if (nest_top_is_object(&nest))
+            goto key;
+        goto value;
+    }
+    if (p < end && *p == (nest_top_is_object(&nest) ? '}' : ']')) {
+        nest.depth--;
+        p++;
+        goto after;
+    }
+    bad = p;
+done:
+    if (nest.bits != nest.local)
+        free(nest.bits);
+    if (rc == -1) {
+        /* Text that ends too soon is reported at its last byte. */
+        if (bad >= end && n > 0)
+            bad = end - 1;
+        out->error_at = (size_t)(bad - text);
+    }
+    return rc;
 }
 
 int jspan_utf8_valid(const char *p, size_t n)

@@ -1,8 +1,8 @@
 /* Read-only questions about JSON text, answered with spans of the original
  * bytes, so that whatever reaches the output is the input's own text
  * (cJSON would rewrite 1.000 and long integers). The text is expected to be
- * valid JSON (validated beforehand with cJSON); on text that is not, the
- * functions return an error instead of reading out of bounds. */
+ * valid JSON (checked beforehand with jspan_validate); on text that is not,
+ * the functions return an error instead of reading out of bounds. */
 #ifndef ENRICH_JSONSPAN_H
 #define ENRICH_JSONSPAN_H
 
@@ -107,12 +107,26 @@ int jspan_walk(const struct jspan *root, const char *path, size_t n, enum jspan_
  * An empty path, or one with an empty component ("a..b"), is absent. */
 int jspan_path(const struct jspan *root, const char *path, size_t n, struct jspan *out);
 
-/* The lexical rules cJSON lets pass: numbers must follow the JSON grammar
- * (no 01, 1., +1), strings must not hold raw control characters, every
- * escape must be one of RFC 8259's, and the only control characters outside
- * strings are JSON's whitespace (cJSON skips any byte up to space). Structure is not checked (cJSON
- * does that). Returns 0, or -1 with *error_at the offset of the offending byte. */
-int jspan_check_tokens(const char *p, size_t n, size_t *error_at);
+/* What jspan_validate found out about a text. */
+struct jspan_check {
+    enum jtype type; /* the value's type (J_NONE: the text is empty) */
+    size_t lead;     /* the value is text[lead..lead+len), without the */
+    size_t len;      /* whitespace around it (set when valid) */
+    int spaced;      /* whitespace between its tokens: minifying changes it */
+    int utf8_bad;    /* asked to check: a string holds bytes that are not UTF-8 */
+    size_t error_at; /* on -1: the offending byte; the last one when the text ends too soon */
+};
+
+/* Is p[0..n) exactly one JSON value by RFC 8259, whitespace around it
+ * allowed? One pass, strict: no byte order mark, no 01, 1. or +1, no raw
+ * control characters in strings and no other bytes than the four of JSON's
+ * whitespace between tokens. What RFC 8259 allows is accepted even where
+ * other parsers refuse it: nesting of any depth, numbers of any length,
+ * lone surrogate escapes (\ud800). With check_utf8, sets utf8_bad when a
+ * string's bytes are not UTF-8 (the text is still checked to the end).
+ * Nothing is allocated unless the nesting is deeper than 4096 levels.
+ * Returns 0 valid, -1 not (error_at set), -2 out of memory. */
+int jspan_validate(const char *p, size_t n, int check_utf8, struct jspan_check *out);
 
 /* 1 if p[0..n) is valid UTF-8 (no overlongs, surrogates or code points past
  * U+10FFFF), else 0. */

@@ -1,52 +1,18 @@
 /* JSON validation and response values; see jsonvalid.h. */
 #include "jsonvalid.h"
 
-#include <cJSON.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-static enum jtype type_of(const cJSON *item)
-{
-    if (cJSON_IsObject(item))
-        return J_OBJECT;
-    if (cJSON_IsArray(item))
-        return J_ARRAY;
-    if (cJSON_IsString(item))
-        return J_STRING;
-    if (cJSON_IsNumber(item))
-        return J_NUMBER;
-    if (cJSON_IsTrue(item))
-        return J_TRUE;
-    if (cJSON_IsFalse(item))
-        return J_FALSE;
-    return J_NULL;
-}
-
 int json_validate(const char *p, size_t n, enum jtype *type, size_t *error_at)
 {
-    const char *end = NULL;
-    *error_at = 0;
-    cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
-    if (!root) {
-        /* cJSON reports the failure position through cJSON_GetErrorPtr only. */
-        const char *at = cJSON_GetErrorPtr();
-        *error_at = at && at >= p && at <= p + n ? (size_t)(at - p) : 0;
-        return -1;
-    }
-    *type = type_of(root);
-    cJSON_Delete(root);
-    const char *rest = jspan_skip_ws(end, p + n);
-    if (rest != p + n) {
-        *error_at = (size_t)(rest - p);
-        return -1;
-    }
-    /* cJSON is lenient where JSON is not (01, 1., raw control characters in
-     * strings), and skips a byte order mark: check what it let through. */
-    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        return -1;
-    return jspan_check_tokens(p, n, error_at);
+    struct jspan_check c;
+    int rc = jspan_validate(p, n, 0, &c);
+    *type = c.type;
+    *error_at = c.error_at;
+    return rc;
 }
 
 /* Does s[0..n) equal lower (lowercase ASCII), ignoring case? */
@@ -78,32 +44,63 @@ enum json_content json_content_kind(const char *content_type)
     return JSON_CONTENT_OTHER;
 }
 
-int json_response_value_typed(const char *body, size_t n, enum json_content kind, struct buf *out,
-                              char *why, size_t why_len)
+int json_response_span(const char *body, size_t n, enum json_content kind, struct buf *out,
+                       struct jspan *val, char *why, size_t why_len)
 {
     /* A byte order mark marks the encoding; it is not part of the value. */
     size_t skipped = 0;
     if (n >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0)
         body += 3, n -= 3, skipped = 3;
-    if (n == 0)
-        return buf_puts(out, "null");
+    size_t entry = out->len;
+    if (n == 0) {
+        if (buf_puts(out, "null") < 0)
+            return -1;
+        *val = (struct jspan){out->data + entry, 4, J_NULL};
+        return 0;
+    }
     if (kind == JSON_CONTENT_OTHER)
-        return jspan_quote(body, n, out);
-    enum jtype type;
-    size_t at;
-    int parsed = json_validate(body, n, &type, &at) == 0;
+        goto quote;
+    struct jspan_check c;
+    int rc = jspan_validate(body, n, 1, &c);
+    if (rc == -2)
+        return -1;
     /* JSON must be UTF-8; without a type saying JSON, a body that is not goes
      * in as a string, where the bad bytes become U+FFFD, so the output stays
      * valid JSON. */
-    if (parsed && jspan_utf8_valid(body, n))
-        return jspan_minify(body, n, out);
+    if (rc == 0 && !c.utf8_bad) {
+        if (!c.spaced) {
+            *val = (struct jspan){body + c.lead, c.len, c.type};
+            return 0;
+        }
+        if (jspan_minify(body + c.lead, c.len, out) < 0)
+            return -1;
+        *val = (struct jspan){out->data + entry, out->len - entry, c.type};
+        return 0;
+    }
     if (kind == JSON_CONTENT_NONE)
-        return jspan_quote(body, n, out);
-    if (parsed)
+        goto quote;
+    if (rc == 0)
         snprintf(why, why_len, "not UTF-8");
     else
-        snprintf(why, why_len, "error near byte %zu", skipped + at + 1);
+        snprintf(why, why_len, "error near byte %zu", skipped + c.error_at + 1);
     return -2;
+quote:
+    if (jspan_quote(body, n, out) < 0)
+        return -1;
+    *val = (struct jspan){out->data + entry, out->len - entry, J_STRING};
+    return 0;
+}
+
+int json_response_value_typed(const char *body, size_t n, enum json_content kind, struct buf *out,
+                              char *why, size_t why_len)
+{
+    struct jspan val;
+    size_t entry = out->len;
+    int rc = json_response_span(body, n, kind, out, &val, why, why_len);
+    /* Borrowed from body: copied now. */
+    if (rc == 0 && out->len == entry && buf_append(out, val.p, val.n) < 0)
+        return -1;
+    return rc;
 }
 
 int json_response_value(const char *body, size_t n, struct buf *out)

@@ -1,5 +1,5 @@
-/* Is this text one JSON value? cJSON answers (it is the project's parser);
- * nothing of its tree is kept or printed. */
+/* Is this text one JSON value (jspan_validate answers), and what goes into
+ * a record for a response body. */
 #ifndef ENRICH_JSONVALID_H
 #define ENRICH_JSONVALID_H
 
@@ -8,9 +8,10 @@
 #include "buf.h"
 #include "jsonspan.h"
 
-/* 0 if p[0..n) is exactly one JSON value (surrounding whitespace allowed),
- * with *type set; -1 if not, with *error_at the byte offset where parsing
- * stopped; -2 out of memory. */
+/* 0 if p[0..n) is exactly one JSON value by RFC 8259 (surrounding
+ * whitespace allowed), with *type set; -1 if not, with *error_at the offset
+ * of the offending byte (the last byte when the text ends too soon); -2 out
+ * of memory. See jspan_validate. */
 int json_validate(const char *p, size_t n, enum jtype *type, size_t *error_at);
 
 /* What a response's Content-Type says its body is. */
@@ -33,6 +34,13 @@ enum json_content json_content_kind(const char *content_type);
  * with why saying where ("error near byte 12") and out unchanged. */
 int json_response_value_typed(const char *body, size_t n, enum json_content kind, struct buf *out,
                               char *why, size_t why_len);
+
+/* json_response_value_typed without the copy where none is needed: *val is
+ * set to the value's text, borrowed from body when the body is already
+ * minified JSON (out unchanged), else appended to out (then val points into
+ * out, valid until out next changes). Same returns. */
+int json_response_span(const char *body, size_t n, enum json_content kind, struct buf *out,
+                       struct jspan *val, char *why, size_t why_len);
 
 /* json_response_value_typed for a body without a Content-Type. */
 int json_response_value(const char *body, size_t n, struct buf *out);

@@ -136,8 +136,9 @@ static const char *type_name(enum jtype t)
     return names[t];
 }
 
-/* The body as JSON text into scratch, and val set to the part of it that
- * is the result (all of it without --select). Returns 1, or 0 with f filled
+/* The body as JSON text (borrowed from the body when it is minified JSON,
+ * else made in scratch), and val set to the part of it that is the result
+ * (all of it without --select). Returns 1, or 0 with f filled
  * (and *empty set for an absent --select path). */
 static int result_value(const struct render_shape *shape, const struct render_body *body,
                         struct buf *scratch, struct jspan *val, struct failure *f, int *empty)
@@ -153,9 +154,8 @@ static int result_value(const struct render_shape *shape, const struct render_bo
     /* --select reads into the body: without a Content-Type it must be JSON. */
     enum json_content as = shape->select ? JSON_CONTENT_JSON : kind;
     buf_reset(scratch);
-    int rc = json_response_value_typed(body->p, body->n, as, scratch, why, sizeof(why));
-    if (rc == -1 ||
-        (rc == 0 && jspan_value(scratch->data, scratch->data + scratch->len, val) < 0)) {
+    int rc = json_response_span(body->p, body->n, as, scratch, val, why, sizeof(why));
+    if (rc == -1) {
         fail_set(f, FAIL_BAD_RESPONSE, "response too large to insert");
         return 0;
     }

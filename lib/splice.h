@@ -29,7 +29,7 @@ enum splice_status {
  * rec may have whitespace around the object; it is kept. rec, path and val
  * are borrowed and need no NUL. val must be one complete JSON value: it is
  * copied as it is, not checked. The record's members are walked but the text
- * is not fully validated (cJSON does that upstream). Nothing is allocated but
+ * is not fully validated (jspan_validate does that upstream). Nothing is allocated but
  * out's growth. On any status but SPLICE_OK, out is left at its length on
  * entry. */
 enum splice_status splice_set(const char *rec, size_t n, const char *path, size_t pn,

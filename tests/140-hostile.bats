@@ -129,17 +129,20 @@ kinds() {
 
 # ---- hostile input ------------------------------------------------------------------
 
-@test "10 000 levels of nesting is invalid_json, a 10 MB string passes through, the run goes on" {
+@test "10 000 levels of nesting are valid JSON, a 10 MB string passes through, a line left open is invalid_json" {
     python3 -c '
 print("{\"id\":1,\"n\":" + "{\"a\":" * 10000 + "1" + "}" * 10000 + "}")
 print("{\"id\":2,\"s\":\"" + "x" * 10 * 1024 * 1024 + "\"}")
-print("{\"id\":3}")' >"$IN"
+print("{\"id\":3}")
+print("{\"id\":4,\"n\":" + "{\"a\":" * 10000 + "1" + "}" * 10000)' >"$IN"
     enrich_stdin "$IN" -1 -- -e "$BATS_TEST_TMPDIR/errors" -u "$MOCK_URL/deep/{id}?body={id}"
-    assert_equal "${#lines[@]}" 2
-    assert_equal "${lines[0]}" "$(sed -n 2p "$IN" | sed 's/}$/,"response":2}/')"
-    assert_equal "${lines[1]}" '{"id":3,"response":3}'
-    assert_regex "$stderr" '^enrich: <stdin>:1: invalid_json: '
-    assert_equal "$(cat "$BATS_TEST_TMPDIR/errors")" "$(sed -n 1p "$IN")"
+    assert_equal "${#lines[@]}" 3
+    assert_equal "${lines[0]}" "$(sed -n 1p "$IN" | sed 's/}$/,"response":1}/')"
+    assert_equal "${lines[1]}" "$(sed -n 2p "$IN" | sed 's/}$/,"response":2}/')"
+    assert_equal "${lines[2]}" '{"id":3,"response":3}'
+    # Cut short: reported at its last byte.
+    assert_equal "$stderr" "enrich: <stdin>:4: invalid_json: invalid JSON near byte $((12 + 50000 + 1 + 10000))"
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/errors")" "$(sed -n 4p "$IN")"
 }
 
 @test "a 10 MB string in the URL fails its record as bad_request with no request sent" {
@@ -161,12 +164,16 @@ print("{\"id\":3}")' >"$IN"
     assert_equal "$stderr" 'enrich: <stdin>:1: bad_request: header X-S: value contains CR, LF or NUL'
 }
 
-@test "invalid surrogate escapes in a record are invalid_json and the next record succeeds" {
-    printf '%s\n' '{"id":1,"s":"\udc00x"}' '{"id":2,"s":"\ud800\u0041"}' '{"id":3}' >"$IN"
+@test "lone surrogate escapes in a record are valid JSON (RFC 8259) and kept; a bad escape is invalid_json" {
+    printf '%s\n' '{"id":1,"s":"\udc00x"}' '{"id":2,"s":"\ud800\u0041"}' '{"id":3,"s":"\u12g4"}' \
+        '{"id":4}' >"$IN"
     enrich_stdin "$IN" -1 -- -u "$MOCK_URL/sur/{id}?body={id}"
-    assert_output '{"id":3,"response":3}'
-    assert_equal "${#stderr_lines[@]}" 2
-    assert_regex "${stderr_lines[1]}" '^enrich: <stdin>:2: invalid_json: '
+    assert_output - <<'EOF'
+{"id":1,"s":"\udc00x","response":1}
+{"id":2,"s":"\ud800\u0041","response":2}
+{"id":4,"response":4}
+EOF
+    assert_equal "$stderr" 'enrich: <stdin>:3: invalid_json: invalid JSON near byte 14'
 }
 
 @test "control bytes outside strings (NUL included) make a line invalid_json, not a half-read record" {

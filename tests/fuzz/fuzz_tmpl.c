@@ -1,6 +1,6 @@
 /* Fuzz target: the template expander. The first byte picks the mode (URI or raw) and
  * allow_missing; the text up to the first newline is the template, the rest the record,
- * used only when it is a JSON object, as the engine does (cJSON checks each line first). */
+ * used only when it is a JSON object, as the engine does (each line is validated first). */
 #include <string.h>
 
 #include "fuzz.h"

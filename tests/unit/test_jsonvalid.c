@@ -1,7 +1,10 @@
-/* Response values: what a Content-Type says, and what a body becomes. */
+/* The JSON validator; response values: what a Content-Type says, and what a
+ * body becomes. */
 #include "jsonvalid.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 
@@ -31,8 +34,8 @@ static const char *value(const char *body, enum json_content k)
     return text;
 }
 
-/* cJSON skips every byte up to space as whitespace: a NUL or other control byte outside a
- * string is still not JSON (found by fuzz_splice: such a line reached the splicer). */
+/* A NUL or other control byte outside a string is not JSON (found by fuzz_splice when
+ * cJSON, which skips every byte up to space as whitespace, was the validator). */
 static void test_control_bytes_outside_strings(void)
 {
     enum jtype type;
@@ -45,8 +48,167 @@ static void test_control_bytes_outside_strings(void)
        "JSON's four whitespace bytes are fine");
 }
 
+/* json_validate on a C string: 0 valid, else -1 with the error offset. */
+static int check(const char *text, enum jtype *type, size_t *at)
+{
+    return json_validate(text, strlen(text), type, at);
+}
+
+static void valid(const char *text, enum jtype want)
+{
+    enum jtype type = J_NONE;
+    size_t at = 0;
+    int rc = check(text, &type, &at);
+    ok(rc == 0 && type == want, "valid: %s (rc %d, type %d, at %zu)", text, rc, (int)type, at);
+}
+
+static void invalid(const char *text, size_t want_at, const char *why)
+{
+    enum jtype type;
+    size_t at = 0;
+    int rc = check(text, &type, &at);
+    ok(rc == -1 && at == want_at, "invalid at %zu, %s: %s (rc %d, at %zu)", want_at, why, text, rc,
+       at);
+}
+
+static void test_grammar(void)
+{
+    valid("{}", J_OBJECT);
+    valid("[]", J_ARRAY);
+    valid(" { \"a\" : [ 1 , -2.5e+3 , true , false , null , \"s\" ] } ", J_OBJECT);
+    valid("0", J_NUMBER);
+    valid("-0.0E-0", J_NUMBER);
+    valid("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"", J_STRING);
+    valid("true", J_TRUE);
+    valid("false", J_FALSE);
+    valid("null", J_NULL);
+    valid("[[],{},[{}]]", J_ARRAY);
+    valid("{\"a\":1,\"a\":2}", J_OBJECT);
+    valid("\"\xc3\xa9 and \xc0\xaf\"", J_STRING); /* UTF-8 is not checked unless asked */
+
+    invalid("", 0, "empty");
+    invalid("   ", 2, "only whitespace: the last byte");
+    invalid("\xEF\xBB\xBF{}", 0, "a byte order mark");
+    invalid("[1,]", 3, "a trailing comma");
+    invalid("{\"a\":1,}", 7, "a trailing comma in an object");
+    invalid("{\"a\" 1}", 5, "no colon");
+    invalid("{1:2}", 1, "a key that is not a string");
+    invalid("[1}", 2, "a mismatched closer");
+    invalid("{\"a\":1]", 6, "a mismatched closer in an object");
+    invalid("[1 2]", 3, "no comma");
+    invalid("[1,2", 3, "cut short: the last byte");
+    invalid("\"abc", 3, "an unterminated string");
+    invalid("01", 0, "a leading zero: the number's first byte");
+    invalid("[1.]", 1, "no digit after the point");
+    invalid("-", 0, "a lone minus");
+    invalid("+1", 0, "a plus sign");
+    invalid("1e", 0, "no exponent digits");
+    invalid(".5", 0, "no integer part");
+    invalid("tru", 0, "a cut literal");
+    invalid("nulll", 4, "a literal and more");
+    invalid("True", 0, "a literal is lower case");
+    invalid("\"\\x\"", 1, "an unknown escape");
+    invalid("\"\\u12g4\"", 1, "a bad hex digit");
+    invalid("\"a\tb\"", 2, "a raw tab in a string");
+    invalid("{} {}", 3, "two values");
+    invalid("[1]\v", 3, "a vertical tab is not JSON whitespace");
+    invalid("NaN", 0, "NaN");
+}
+
+/* What cJSON refused and RFC 8259 allows is valid now. */
+static void test_lifted_limits(void)
+{
+    valid("\"\\ud800\"", J_STRING);
+    valid("{\"s\":\"\\udc00x\",\"t\":\"\\ud800\\u0041\"}", J_OBJECT);
+    valid("\"\\ud83d\\ude00\"", J_STRING);
+    char digits[201];
+    memset(digits, '7', 200);
+    digits[200] = '\0';
+    valid(digits, J_NUMBER);
+
+    /* Nesting past the levels kept on the stack, objects and arrays mixed:
+     * each closer must still match its own opener. */
+    size_t levels = 6000, n = levels * 6 + 2;
+    char *deep = malloc(n + 1);
+    char *p = deep;
+    for (size_t i = 0; i < levels / 2; i++)
+        p = stpcpy(p, "[{\"a\":");
+    p = stpcpy(p, "1");
+    for (size_t i = 0; i < levels / 2; i++)
+        p = stpcpy(p, "}]");
+    enum jtype type;
+    size_t at;
+    ok(check(deep, &type, &at) == 0 && type == J_ARRAY, "6000 levels, mixed, are valid");
+    /* Swap the innermost closers (levels 6000 and 5999): a mismatch deep down. */
+    char *inner = strchr(deep, '1') + 1;
+    inner[0] = ']', inner[1] = '}';
+    ok(check(deep, &type, &at) == -1 && at == (size_t)(inner - deep),
+       "a mismatched closer 6000 levels down is found where it is (at %zu)", at);
+    free(deep);
+
+    levels = 100000;
+    deep = malloc(2 * levels + 1);
+    memset(deep, '[', levels);
+    memset(deep + levels, ']', levels);
+    deep[2 * levels] = '\0';
+    ok(check(deep, &type, &at) == 0 && type == J_ARRAY, "100000 levels are valid");
+    deep[2 * levels - 1] = '\0';
+    ok(check(deep, &type, &at) == -1 && at == 2 * levels - 2, "one closer short is not");
+    free(deep);
+}
+
+static void test_check_details(void)
+{
+    struct jspan_check c;
+    const char *t = " {\"a\":[1,2]} \n";
+    ok(jspan_validate(t, strlen(t), 0, &c) == 0 && c.lead == 1 && c.len == 11 && !c.spaced,
+       "lead and len span the value; whitespace around it is not spacing");
+    t = "{\"a\": [1, 2]}";
+    ok(jspan_validate(t, strlen(t), 0, &c) == 0 && c.spaced, "whitespace between tokens is");
+    t = "[\" a b \"]";
+    ok(jspan_validate(t, strlen(t), 0, &c) == 0 && !c.spaced, "spaces inside a string are not");
+    t = "[\"\xc0\xaf\",1]";
+    ok(jspan_validate(t, strlen(t), 1, &c) == 0 && c.utf8_bad, "not UTF-8, when asked");
+    ok(jspan_validate(t, strlen(t), 0, &c) == 0 && !c.utf8_bad, "not looked at otherwise");
+    t = "[\"\xc0\xaf\",1";
+    ok(jspan_validate(t, strlen(t), 1, &c) == -1 && c.utf8_bad && c.error_at == strlen(t) - 1,
+       "the syntax is still checked to the end");
+    t = "[\"\xf0\x9f\x98\x80\"]";
+    ok(jspan_validate(t, strlen(t), 1, &c) == 0 && !c.utf8_bad, "a 4-byte sequence is UTF-8");
+}
+
+static void test_response_spans(void)
+{
+    struct buf out;
+    struct jspan val;
+    char why[64];
+    buf_init(&out, 1 << 10);
+    const char *body = "{\"a\":1}";
+    ok(json_response_span(body, 7, JSON_CONTENT_JSON, &out, &val, why, sizeof(why)) == 0 &&
+           val.p == body && val.n == 7 && val.type == J_OBJECT && out.len == 0,
+       "minified JSON is borrowed from the body, nothing copied");
+    body = "\xEF\xBB\xBF [1] ";
+    ok(json_response_span(body, strlen(body), JSON_CONTENT_NONE, &out, &val, why, sizeof(why)) ==
+               0 &&
+           val.p == body + 4 && val.n == 3 && val.type == J_ARRAY,
+       "a byte order mark and the whitespace around are left out of the span");
+    body = "[1, 2]";
+    ok(json_response_span(body, 6, JSON_CONTENT_NONE, &out, &val, why, sizeof(why)) == 0 &&
+           val.p == out.data && val.n == 5 && memcmp(val.p, "[1,2]", 5) == 0,
+       "spaced JSON is minified into out");
+    buf_reset(&out);
+    ok(json_response_span("x y", 3, JSON_CONTENT_NONE, &out, &val, why, sizeof(why)) == 0 &&
+           val.type == J_STRING && val.n == 5,
+       "text is quoted into out");
+    buf_free(&out);
+}
+
 int main(void)
 {
+    test_grammar();
+    test_lifted_limits();
+    test_check_details();
+    test_response_spans();
     test_control_bytes_outside_strings();
     kind(NULL, JSON_CONTENT_NONE);
     kind("", JSON_CONTENT_NONE);
@@ -71,7 +233,7 @@ int main(void)
     is_str(value("{\"a\":", JSON_CONTENT_JSON), "<-2: error near byte 5>",
            "JSON type, broken JSON: -2 with the position, out unchanged");
     is_str(value("01", JSON_CONTENT_JSON), "<-2: error near byte 1>",
-           "JSON type, a number cJSON alone would take: -2");
+           "JSON type, a number with a leading zero: -2");
     is_str(value("\xEF\xBB\xBF[1,", JSON_CONTENT_JSON), "<-2: error near byte 6>",
            "the position counts a byte order mark");
     is_str(value("\"a\xC0\xAF\"", JSON_CONTENT_JSON), "<-2: not UTF-8>",
