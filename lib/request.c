@@ -43,6 +43,12 @@ struct request_spec {
     size_t nbody_parts;
     struct tmpl *url;
     size_t url_dots; /* dot segments the template's own text has */
+    /* The scheme://authority is literal and passed libcurl's check at start.
+     * The rest of every URL then passes too: the template's literal text is
+     * checked when parsed (no space or control byte), and expansions are
+     * percent-encoded to printable ASCII (the template fuzz target checks
+     * it), so they add nothing libcurl's parser refuses. */
+    int url_checked;
     int allow_missing;
     struct header_spec *headers;
     size_t nheaders;
@@ -160,7 +166,8 @@ static int expression_ends_authority(const char *p, int allow_missing)
 /* When the template's scheme://authority is literal text (no expression
  * before the authority ends), every record's URL starts with it: check it
  * once here, as the engine checks each URL, so that a bad port or host is a
- * usage error instead of every record failing as bad_request. */
+ * usage error instead of every record failing as bad_request. Returns 1 when
+ * it was checked and passed, 0 when it is not literal, -1 (why) when bad. */
 static int check_literal_authority(const char *url, int allow_missing, char *why, size_t n)
 {
     const char *auth = strstr(url, "://") + 3;
@@ -184,7 +191,7 @@ static int check_literal_authority(const char *url, int allow_missing, char *why
     buf_init(&b, 3 * strlen(url) + 1);
     int rc = -1;
     if (t && tmpl_expand(t, "{}", 2, 0, &b, &terr) == TMPL_OK && b.data)
-        rc = http_url_check(b.data, why, n);
+        rc = http_url_check(b.data, why, n) == 0 ? 1 : -1;
     else
         snprintf(why, n, "out of memory");
     buf_free(&b);
@@ -455,10 +462,12 @@ struct request_spec *request_spec_new(const char *url, const char *const *header
         goto fail;
     }
     char why[160];
-    if (url[0] != '{' && check_literal_authority(url, allow_missing, why, sizeof(why)) < 0) {
+    int literal = url[0] != '{' ? check_literal_authority(url, allow_missing, why, sizeof(why)) : 0;
+    if (literal < 0) {
         snprintf(err, errlen, "invalid URL '%s': %s", safe, why);
         goto fail;
     }
+    s->url_checked = literal == 1;
     s->url_dots = template_dots(url);
     for (size_t i = 0; i < nheaders; i++)
         if (add_header(s, headers[i], err, errlen) < 0)
@@ -501,6 +510,11 @@ void request_spec_free(struct request_spec *s)
     free(s->body_parts);
     free(s->body_text);
     free(s);
+}
+
+int request_spec_url_checked(const struct request_spec *s)
+{
+    return s->url_checked;
 }
 
 const char *const *request_spec_static_headers(const struct request_spec *s, size_t *n)

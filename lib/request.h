@@ -55,6 +55,11 @@ struct request_spec *request_spec_new(const char *url, const char *const *header
                                       const struct redact *redact, char *err, size_t errlen);
 void request_spec_free(struct request_spec *s);
 
+/* 1 if every URL the spec builds is one libcurl's parser takes, so that no
+ * record's URL needs checking on its own (the spec checked the literal
+ * scheme://authority when it was made); 0 if each must be checked. */
+int request_spec_url_checked(const struct request_spec *s);
+
 /* Header lines that are the same for every record (no {path} in them), or
  * NULL if some header is templated. */
 const char *const *request_spec_static_headers(const struct request_spec *s, size_t *n);

@@ -235,10 +235,32 @@ static void bodies(void)
     request_free(&r);
 }
 
+/* A URL is checked once at start when its scheme://authority is literal:
+ * then no record's URL is checked again. */
+static void checked_once(void)
+{
+    static const struct {
+        const char *url;
+        int allow, checked;
+    } cases[] = {
+        {"http://h/users/{id}", 0, 1}, {"http://h:8080{/id}", 0, 1},
+        {"http://h{?id}", 0, 1},       {"https://u:p@h/{+path}", 0, 1},
+        {"http://{host}/x", 0, 0},     {"http://h:9{id}/x", 0, 0},
+        {"{+base}/x", 0, 0},           {"http://h:6{/x}5535/", 1, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct request_spec *s = spec(cases[i].url, NULL, NULL, cases[i].allow);
+        ok(s && request_spec_url_checked(s) == cases[i].checked, "'%s' %s", cases[i].url,
+           cases[i].checked ? "is checked once, at start" : "is checked for each record");
+        request_spec_free(s);
+    }
+}
+
 int main(void)
 {
     urls();
     literal_authority();
+    checked_once();
     headers();
     bodies();
     return tap_done();
