@@ -127,9 +127,9 @@ bench-mem: deps
 
 # bare: the ceiling of any libcurl-based tool, built with enrich's flags against libcurl
 # only. rusage: measures each tool (wall, CPU, peak RSS).
-build/bench/bare: bench/bare.c
+build/bench/bare: bench/bare.c lib/enrich.h
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -D_GNU_SOURCE $(shell pkg-config --cflags libcurl) $(CFLAGS) $< -o $@ \
+	$(CC) $(WARN) -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags libcurl) $(CFLAGS) $< -o $@ \
 		$(LDFLAGS) $(shell pkg-config --libs libcurl)
 build/bench/rusage: bench/rusage.c
 	@mkdir -p $(@D)

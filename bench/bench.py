@@ -411,9 +411,12 @@ def scenario_fast(a, d, port):
         f.writelines("%d\n" % i for i in small_ids)
     cache = has_cache()
     bare = Row("bare libcurl loop -c %d" % n, [BARE, str(n), base], path, lambda out: check_bare(out, records))
+    # The same loop sending enrich's request (its User-Agent and Accept-Encoding lines).
+    bare_as = Row("bare libcurl loop, enrich's request, -c %d" % n, [BARE, "--as-enrich", str(n), base], path,
+                  lambda out: check_bare(out, records))
     curl = curl_row(n, d + "/users.curl", lambda out: check_bodies(out, ids, False, nginx_body_key))
     curl_one = "curl -sS --fail " + base + "{}"
-    rows = [bare] + enrich_rows(n, url, path, records, nginx_response_ok, cache) + [
+    rows = [bare, bare_as] + enrich_rows(n, url, path, records, nginx_response_ok, cache) + [
         curl,
         Row("python3 asyncio+aiohttp, ordered, window %d" % n, [PYTHON, PEER_AIOHTTP, str(n), url], path,
             lambda out: check_enriched(out, records, True, nginx_response_ok), once=True),
@@ -426,7 +429,7 @@ def scenario_fast(a, d, port):
     title = "nginx GET /users/{id} (no delay), -c %d, %d records (xargs, parallel: %d)" % (n, count, small)
     if not cache:
         title += "\n\n(enrich --cache: not in this build, row skipped)"
-    table(title, rows, [("× bare", bare), ("× curl --parallel", curl)])
+    table(title, rows, [("× bare", bare), ("× bare, enrich's request", bare_as), ("× curl --parallel", curl)])
 
 
 def scenario_slow(a, d, port):
