@@ -150,12 +150,28 @@ mock_targets() {
     cut -d' ' -f5- "$log"
 }
 
+# _nginx_main DIR CONNECTIONS: the top of a test nginx.conf (in the foreground, one
+# worker, pid and error log in DIR). Workers of a root master would run as nobody, who
+# cannot read a 0700 bats tmpdir: as root they run as root.
+_nginx_main() {
+    printf '%s\n' "daemon off;" "master_process on;" "worker_processes 1;" \
+        "pid $1/nginx.pid;" "error_log $1/error.log warn;" \
+        "events { worker_connections $2; }"
+    ((EUID != 0)) || echo "user root;"
+}
+
+# _nginx_temp_paths DIR: every temp path of the http block inside DIR.
+_nginx_temp_paths() {
+    local t
+    for t in client_body proxy fastcgi uwsgi scgi; do
+        echo "    ${t}_temp_path $1/$t;"
+    done
+}
+
 # Writes the nginx config for port $1 into $2; with ports $3 and $4, HTTP/2 servers too.
 _nginx_conf() {
     local port=$1 dir=$2 h2_port=${3:-} tls_port=${4:-}
-    local user_line="" h2_servers=""
-    # Workers of a root master run as nobody, who cannot read a 0700 bats tmpdir.
-    ((EUID == 0)) && user_line="user root;"
+    local h2_servers=""
     local locations
     locations=$(
         cat <<'EOF'
@@ -187,24 +203,14 @@ $locations
 $locations
     }"
     cat >"$dir/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-$user_line
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
+$(_nginx_main "$dir" 4096)
 http {
+$(_nginx_temp_paths "$dir")
     log_format enrich '\$msec \$connection \$connection_requests '
                       '\$request_method \$request_uri \$status';
     log_format enrich_h2 '\$msec \$request_time \$connection \$connection_requests '
                          '\$server_protocol \$request_method \$request_uri \$status';
     access_log $dir/access.log enrich;
-    client_body_temp_path $dir/client_body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
     default_type application/json;
     keepalive_requests 10000;
     keepalive_timeout 60s;

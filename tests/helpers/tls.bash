@@ -62,26 +62,14 @@ tls_pki() {
 
 # _tls_nginx_conf DIR PKI TLS_PORT PLAIN_PORT
 _tls_nginx_conf() {
-    local dir=$1 pki=$2 tls_port=$3 plain_port=$4 user_line=""
-    # Workers of a root master run as nobody, who cannot read a 0700 bats tmpdir.
-    ((EUID == 0)) && user_line="user root;"
+    local dir=$1 pki=$2 tls_port=$3 plain_port=$4
     cat >"$dir/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-$user_line
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 1024; }
+$(_nginx_main "$dir" 1024)
 http {
+$(_nginx_temp_paths "$dir")
     log_format tls '\$server_port \$server_protocol \$request_method \$request_uri \$status '
                    '\$ssl_client_verify \$http_via';
     access_log $dir/access.log tls;
-    client_body_temp_path $dir/client_body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
     default_type application/json;
     server {
         listen 127.0.0.1:$tls_port ssl http2;
