@@ -1,4 +1,4 @@
-# Sourced by demo.sh and bench.sh: a throwaway nginx on loopback serving
+# Sourced by demo.sh: a throwaway nginx on loopback serving
 # files from $dir/www. nginx_up DIR sets nginx_port and nginx_pid and returns
 # once the port answers; nginx_down stops it and removes DIR.
 
