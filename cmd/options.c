@@ -603,6 +603,23 @@ static int long_option_val(const char *arg)
     return val;
 }
 
+/* The long options of which arg ("--pre" or "--pre=value") is a prefix,
+ * written to out as "--a, --b"; returns how many there are. */
+static size_t prefix_matches(const char *arg, char *out, size_t size)
+{
+    size_t n = strcspn(arg + 2, "="), count = 0, used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        if (strncmp(table[i].name, arg + 2, n) != 0)
+            continue;
+        int w = snprintf(out + used, size - used, "%s--%s", count ? ", " : "", table[i].name);
+        if (w > 0 && (size_t)w < size - used)
+            used += (size_t)w;
+        count++;
+    }
+    return count;
+}
+
 /* Report what getopt_long refused: c is ':' (a missing argument) or '?'. */
 static enum cli_result refused(int c, char **argv)
 {
@@ -610,7 +627,7 @@ static enum cli_result refused(int c, char **argv)
     /* A short option may sit inside a cluster such as -vZ, so arg is not
      * necessarily the one refused: optopt is. */
     int is_long = optopt <= 0 || optopt >= 256 || long_option_val(arg) == optopt;
-    char name[64];
+    char name[64], matches[512];
     if (is_long)
         snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
     else
@@ -619,6 +636,10 @@ static enum cli_result refused(int c, char **argv)
         usage("%s: missing argument%s", name, "");
     else if (is_long && optopt > 0) /* a known long option given "=value" */
         usage("%s: takes no argument%s", name, "");
+    else if (is_long && strncmp(arg, "--", 2) == 0 &&
+             prefix_matches(arg, matches, sizeof(matches)) > 1)
+        /* getopt_long takes a unique prefix; this one is not. */
+        usage("ambiguous option '%s': %s", name, matches);
     else
         usage("unknown option '%s'%s", is_long ? arg : name, "");
     return CLI_USAGE;

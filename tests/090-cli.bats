@@ -73,6 +73,13 @@ option_names() {
     assert_usage_error ".*--bogus" --bogus --url "$MOCK_URL/x"
 }
 
+@test "an ambiguous prefix of long options names the options it could be" {
+    assert_usage_error "ambiguous option '--cap': --capath, --capacity$" --cap 4 --url "$MOCK_URL/x"
+    assert_usage_error "ambiguous option '--pro': --proxy, --progress$" --pro=always --url "$MOCK_URL/x"
+    # A unique prefix is still the option.
+    enrich_stdin "$BATS_TEST_TMPDIR/one" -0 -- --capac 4 --dry-run --url "$MOCK_URL/x"
+}
+
 @test "an unknown short option is a usage error pointing to --help" {
     assert_usage_error ".*-Z" -Z --url "$MOCK_URL/x"
 }
