@@ -6,9 +6,9 @@
  * so the caller can check that every lookup succeeded and every body arrived whole.
  *
  * With --as-enrich, each request is the one enrich sends, byte for byte on the wire
- * (User-Agent: enrich/VERSION and Accept-Encoding offering what libcurl decodes), with
- * enrich's NOSIGNAL: the ceiling for a tool that sends those two headers. libcurl 7.88
- * formats each with its own printf, which is not free (see the README's Benchmark).
+ * (User-Agent: enrich/VERSION and Accept-Encoding offering what Debian's libcurl
+ * decodes), set up as enrich sets it up (the two lines as header lines, NOSIGNAL, no
+ * proxy from the environment): the ceiling for a tool that sends those two headers.
  *
  * usage: bare [--as-enrich] N PREFIX < input.ndjson */
 #include "enrich.h" /* ENRICH_VERSION only */
@@ -63,6 +63,13 @@ int main(int argc, char **argv)
     if (!multi || !slots || !free_slots)
         return fputs("bare: out of memory\n", stderr), 1;
     int nfree = 0;
+    struct curl_slist *enrich_lines = NULL;
+    if (as_enrich) {
+        struct curl_slist *ua = curl_slist_append(NULL, "User-Agent: enrich/" ENRICH_VERSION);
+        enrich_lines = ua ? curl_slist_append(ua, "Accept-Encoding: deflate, gzip, br, zstd") : NULL;
+        if (!enrich_lines)
+            return fputs("bare: out of memory\n", stderr), 1;
+    }
     for (int i = 0; i < n; i++) {
         slots[i].easy = curl_easy_init();
         if (!slots[i].easy)
@@ -70,9 +77,14 @@ int main(int argc, char **argv)
         curl_easy_setopt(slots[i].easy, CURLOPT_WRITEFUNCTION, discard);
         curl_easy_setopt(slots[i].easy, CURLOPT_PRIVATE, &slots[i]);
         if (as_enrich) {
+            /* As lib/http.c sets them for a GET when no proxy is in the
+             * environment: decoding on, its own two lines given as header
+             * lines, the environment not read for each request. */
             curl_easy_setopt(slots[i].easy, CURLOPT_NOSIGNAL, 1L);
             curl_easy_setopt(slots[i].easy, CURLOPT_ACCEPT_ENCODING, "");
-            curl_easy_setopt(slots[i].easy, CURLOPT_USERAGENT, "enrich/" ENRICH_VERSION);
+            curl_easy_setopt(slots[i].easy, CURLOPT_HTTPHEADER, enrich_lines);
+            curl_easy_setopt(slots[i].easy, CURLOPT_PROXY, "");
+            curl_easy_setopt(slots[i].easy, CURLOPT_NOPROXY, "");
         }
         free_slots[nfree++] = &slots[i];
     }
@@ -123,6 +135,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++)
         curl_easy_cleanup(slots[i].easy);
     curl_multi_cleanup(multi);
+    curl_slist_free_all(enrich_lines);
     curl_global_cleanup();
     free(slots);
     free(free_slots);

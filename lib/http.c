@@ -27,6 +27,14 @@ struct transfer {
     CURL *easy;
     struct curl_slist *headers; /* this request's own list; freed after removal */
     const char *custom_method;  /* CURLOPT_CUSTOMREQUEST as last set on easy, or NULL */
+    /* What easy keeps from the last request, so that a request like it sets
+     * no option twice: a GET without a body (plain_get), the header list,
+     * the timeout, and the version options (version_known). */
+    int plain_get;
+    const struct curl_slist *list_set;
+    long timeout_set;
+    int version_known;
+    long pipewait, fresh;
     struct buf body;
     char content_type[256]; /* copied: libcurl's copy dies when the handle is reused */
     char retry_after[64];   /* the Retry-After value, or "" */
@@ -56,6 +64,13 @@ struct http {
     CURLM *multi;
     struct http_config cfg;
     struct curl_slist *common_headers;
+    /* The User-Agent and Accept-Encoding lines, sent as header lines of our
+     * own unless the user's headers name them (see default_lines). */
+    char *ua_line;
+    char ae_line[64];
+    int proxy_env;   /* a proxy variable is set in the environment */
+    int noproxy_env; /* no_proxy or NO_PROXY is set */
+    int get_only;    /* the method is GET (or not given): no request has a body unless given one */
     struct transfer *transfers;
     size_t *free_ids; /* a stack of the free transfers' ids */
     size_t nfree;
@@ -110,7 +125,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
         t->retry_after[0] = '\0';
     } else if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n')) {
         t->in_head = 0;
-    } else {
+    } else if ((p[0] | 0x20) == 'r') { /* the one header read here */
         header_value(p, len, "Retry-After", t->retry_after, sizeof(t->retry_after));
     }
     return len;
@@ -142,6 +157,82 @@ static struct curl_slist *slist_from(const char *const *lines, size_t n, int *fa
         list = next;
     }
     return list;
+}
+
+static int has_header(const struct curl_slist *list, const char *name)
+{
+    size_t k = strlen(name);
+    for (; list; list = list->next)
+        if (strncasecmp(list->data, name, k) == 0 && (list->data[k] == ':' || list->data[k] == ';'))
+            return 1;
+    return 0;
+}
+
+/* ---- What every request says of itself -------------------------------
+ *
+ * libcurl 7.88 writes its own User-Agent and Accept-Encoding lines anew for
+ * each request, each through its printf twice, a byte at a time: about
+ * 6 000 instructions a request (callgrind), half of what enrich does for a
+ * record. Given as header lines, the same text is copied once. So enrich
+ * sends them as lines of its own, after the user's, unless the user's
+ * headers name them: the user's line, even an empty one that removes the
+ * header, wins as before. libcurl still decodes what is offered, since
+ * CURLOPT_ACCEPT_ENCODING stays set: a header line of that name only stops
+ * it from writing its own. A proxy's CONNECT request does not carry these
+ * lines, so where a proxy may be used CURLOPT_USERAGENT is set as well
+ * (libcurl then leaves its own line out of the request that has ours). */
+
+/* "Accept-Encoding: " and what CURLOPT_ACCEPT_ENCODING "" offers: every
+ * encoding this libcurl decodes, in its order. */
+static void accept_encoding_line(char *out, size_t n)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    int zlib = (v->features & CURL_VERSION_LIBZ) != 0;
+    int br = (v->features & CURL_VERSION_BROTLI) != 0;
+    int zstd = (v->features & CURL_VERSION_ZSTD) != 0;
+    if (!zlib && !br && !zstd) {
+        snprintf(out, n, "Accept-Encoding: identity");
+        return;
+    }
+    snprintf(out, n, "Accept-Encoding: %s%s%s%s%s", zlib ? "deflate, gzip" : "",
+             zlib && br ? ", " : "", br ? "br" : "", (zlib || br) && zstd ? ", " : "",
+             zstd ? "zstd" : "");
+}
+
+/* Our User-Agent and Accept-Encoding lines at the end of *list, each
+ * unless the list names it. Returns -1 out of memory (*list stays whole). */
+static int add_default_lines(const struct http *h, struct curl_slist **list)
+{
+    const char *lines[] = {h->ua_line, h->ae_line};
+    const char *names[] = {"User-Agent", "Accept-Encoding"};
+    for (size_t i = 0; i < 2; i++) {
+        if (!lines[i] || has_header(*list, names[i]))
+            continue;
+        struct curl_slist *next = curl_slist_append(*list, lines[i]);
+        if (!next)
+            return -1;
+        *list = next;
+    }
+    return 0;
+}
+
+/* Whether the environment names a proxy libcurl would use for http or
+ * https (it does not read HTTP_PROXY), or hosts to reach without one. */
+static int env_names_proxy(void)
+{
+    return getenv("http_proxy") || getenv("https_proxy") || getenv("HTTPS_PROXY") ||
+           getenv("all_proxy") || getenv("ALL_PROXY");
+}
+
+static int env_names_noproxy(void)
+{
+    return getenv("no_proxy") || getenv("NO_PROXY");
+}
+
+/* A proxy may carry some request. */
+static int may_proxy(const struct http *h)
+{
+    return h->cfg.proxy ? h->cfg.proxy[0] != '\0' : h->proxy_env;
 }
 
 /* ---- HTTP/2 by prior knowledge on libcurl 7.88 ----------------------
@@ -314,16 +405,21 @@ static int on_prereq(void *userdata, char *peer_ip, char *local_ip, int peer_por
  * makes a connection of its own (fresh). */
 static int set_version(struct http *h, struct transfer *t, long version, long pipewait, long fresh)
 {
+    int same = t->version_known && t->version == version && t->pipewait == pipewait &&
+               t->fresh == fresh;
     t->version = version;
     if (h->h2c_guard && version == CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE) {
         t->opening = 1;
         h->openers++;
     }
-    return curl_easy_setopt(t->easy, CURLOPT_HTTP_VERSION, version) == CURLE_OK &&
-                   curl_easy_setopt(t->easy, CURLOPT_PIPEWAIT, pipewait) == CURLE_OK &&
-                   curl_easy_setopt(t->easy, CURLOPT_FRESH_CONNECT, fresh) == CURLE_OK
-               ? 0
-               : -1;
+    if (same)
+        return 0;
+    t->version_known = curl_easy_setopt(t->easy, CURLOPT_HTTP_VERSION, version) == CURLE_OK &&
+                       curl_easy_setopt(t->easy, CURLOPT_PIPEWAIT, pipewait) == CURLE_OK &&
+                       curl_easy_setopt(t->easy, CURLOPT_FRESH_CONNECT, fresh) == CURLE_OK;
+    t->pipewait = pipewait;
+    t->fresh = fresh;
+    return t->version_known ? 0 : -1;
 }
 
 /* Set the version of a new attempt to url. A transfer waits for a
@@ -375,6 +471,7 @@ static int h2c_restart(struct http *h, struct transfer *t)
         curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, left > 0 ? left : 1L) != CURLE_OK ||
         curl_multi_add_handle(h->multi, t->easy) != CURLM_OK)
         return 0;
+    t->timeout_set = left > 0 ? left : 1L;
     return 1;
 }
 
@@ -417,9 +514,19 @@ struct http *http_new(const struct http_config *cfg)
     /* Some transfers may have to wait for a connection. */
     h->stalls = (cfg->max_connections > 0 && cfg->max_connections < cfg->transfers) ||
                 (cfg->max_host_connections > 0 && cfg->max_host_connections < cfg->transfers);
+    h->get_only = !cfg->method || strcmp(cfg->method, "GET") == 0;
+    h->proxy_env = env_names_proxy();
+    h->noproxy_env = env_names_noproxy();
+    accept_encoding_line(h->ae_line, sizeof(h->ae_line));
+    if (cfg->user_agent) {
+        size_t n = strlen("User-Agent: ") + strlen(cfg->user_agent) + 1;
+        if (!(h->ua_line = malloc(n)))
+            goto fail;
+        snprintf(h->ua_line, n, "User-Agent: %s", cfg->user_agent);
+    }
     int failed;
     h->common_headers = slist_from(cfg->headers, cfg->nheaders, &failed);
-    if (failed)
+    if (failed || add_default_lines(h, &h->common_headers) < 0)
         goto fail;
     return h;
 fail:
@@ -451,6 +558,7 @@ void http_free(struct http *h)
         curl_multi_cleanup(h->multi);
     free(h->h2c);
     curl_slist_free_all(h->common_headers);
+    free(h->ua_line);
     free(h->transfers);
     free(h->free_ids);
     free(h);
@@ -480,7 +588,7 @@ static int set_credentials(const struct http *h, CURL *e)
  * certificate and name verified, and the proxy environment variables
  * (http_proxy, https_proxy, all_proxy, no_proxy), which libcurl reads for
  * each request unless CURLOPT_PROXY is set; even then it reads no_proxy,
- * unless CURLOPT_NOPROXY is set. */
+ * unless CURLOPT_NOPROXY is set. They are read once instead (http_new). */
 static int set_tls_and_proxy(const struct http *h, CURL *e)
 {
     const struct http_config *c = &h->cfg;
@@ -501,10 +609,13 @@ static int set_tls_and_proxy(const struct http *h, CURL *e)
     if (c->cert || c->key)
         ok = ok && curl_easy_setopt(e, CURLOPT_KEYPASSWD,
                                     c->cert_password ? c->cert_password : "") == CURLE_OK;
-    if (c->proxy)
-        ok = ok && curl_easy_setopt(e, CURLOPT_PROXY, c->proxy) == CURLE_OK;
-    if (c->noproxy)
-        ok = ok && curl_easy_setopt(e, CURLOPT_NOPROXY, c->noproxy) == CURLE_OK;
+    /* The environment was read once, at the start: where it names no proxy
+     * (or no exceptions), saying so here spares libcurl reading it for
+     * each request (about 1 500 instructions). */
+    if (c->proxy || !h->proxy_env)
+        ok = ok && curl_easy_setopt(e, CURLOPT_PROXY, c->proxy ? c->proxy : "") == CURLE_OK;
+    if (c->noproxy || !h->noproxy_env)
+        ok = ok && curl_easy_setopt(e, CURLOPT_NOPROXY, c->noproxy ? c->noproxy : "") == CURLE_OK;
     return ok ? 0 : -1;
 }
 
@@ -566,7 +677,9 @@ static CURL *easy_new(struct http *h, struct transfer *t)
          * headers overflow. */
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 50L) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_USERAGENT, h->cfg.user_agent) == CURLE_OK;
+        curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)t) == CURLE_OK &&
+        (!may_proxy(h) ||
+         curl_easy_setopt(e, CURLOPT_USERAGENT, h->cfg.user_agent) == CURLE_OK);
     /* A Content-Length over the limit fails before any of the body is read
      * (a body without one is stopped in on_body); a HEAD response's tells of
      * a body that never comes. */
@@ -608,15 +721,6 @@ static int wants_body(const char *method)
     return is_method(method, "POST") || is_method(method, "PUT") || is_method(method, "PATCH");
 }
 
-static int has_header(const struct curl_slist *list, const char *name)
-{
-    size_t k = strlen(name);
-    for (; list; list = list->next)
-        if (strncasecmp(list->data, name, k) == 0 && (list->data[k] == ':' || list->data[k] == ';'))
-            return 1;
-    return 0;
-}
-
 /* The method and the body. A reused handle keeps its options, so each is
  * set for every request. POSTFIELDS makes libcurl send a POST, HTTPGET a
  * GET and NOBODY a HEAD; any other method, or a GET with a body, is named
@@ -624,6 +728,10 @@ static int has_header(const struct curl_slist *list, const char *name)
  * 301, 302 or 303 redirect, as browsers do). */
 static int set_method(struct http *h, struct transfer *t, const char *body, size_t body_len)
 {
+    int plain_get = !body && h->get_only;
+    if (plain_get && t->plain_get)
+        return 0; /* as the last request on t left it */
+    t->plain_get = 0;
     const char *method = h->cfg.method ? h->cfg.method : body ? "POST" : "GET";
     int head = is_method(method, "HEAD");
     if (head)
@@ -645,6 +753,7 @@ static int set_method(struct http *h, struct transfer *t, const char *body, size
         ok = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, custom) == CURLE_OK;
         t->custom_method = ok ? custom : NULL;
     }
+    t->plain_get = ok && plain_get;
     return ok ? 0 : -1;
 }
 
@@ -652,13 +761,12 @@ static int set_method(struct http *h, struct transfer *t, const char *body, size
  * default, application/x-www-form-urlencoded, would say there is a form. */
 static int no_default_type(struct http *h, struct transfer *t, const char *body)
 {
-    const char *method = h->cfg.method ? h->cfg.method : "GET";
-    if (body || !wants_body(method))
+    if (body || h->get_only || !wants_body(h->cfg.method))
         return 0;
     if (!t->headers) {
         int failed;
         t->headers = slist_from(h->cfg.headers, h->cfg.nheaders, &failed);
-        if (failed)
+        if (failed || add_default_lines(h, &t->headers) < 0)
             return -1;
     }
     if (has_header(t->headers, "Content-Type"))
@@ -698,18 +806,27 @@ static int prepare(struct http *h, struct transfer *t, const char *url, const ch
     if (headers) {
         int failed;
         t->headers = slist_from(headers, nheaders, &failed);
-        if (failed)
+        if (failed || add_default_lines(h, &t->headers) < 0)
             return -1;
     }
     if (no_default_type(h, t, body) < 0 || set_method(h, t, body, body_len) < 0)
         return -1;
     struct curl_slist *list = t->headers ? t->headers : h->common_headers;
-    if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK || choose_version(h, t, url) < 0 ||
-        curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, list) != CURLE_OK ||
-        curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L) !=
-            CURLE_OK ||
-        curl_easy_setopt(t->easy, CURLOPT_PRIVATE, (void *)t) != CURLE_OK)
+    long timeout = timeout_ms > 0 ? timeout_ms : 1L;
+    if (curl_easy_setopt(t->easy, CURLOPT_URL, url) != CURLE_OK || choose_version(h, t, url) < 0)
         return -1;
+    /* libcurl keeps the list's address, not a copy: the same address is
+     * the same list, even one made anew where the last one was. */
+    if (list != t->list_set || !list) {
+        if (curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, list) != CURLE_OK)
+            return -1;
+        t->list_set = list;
+    }
+    if (timeout != t->timeout_set) {
+        if (curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout) != CURLE_OK)
+            return -1;
+        t->timeout_set = timeout;
+    }
     return 0;
 }
 
@@ -875,6 +992,10 @@ static void describe(const struct http *h, struct transfer *t, CURLcode rc, enum
 {
     char *m = t->message;
     size_t n = sizeof(t->message);
+    if (rc == CURLE_OK) {
+        m[0] = '\0'; /* no failure, no words: read only for failures */
+        return;
+    }
     if (o == HTTP_NO_DESCRIPTORS)
         snprintf(m, n, "out of file descriptors: no socket for a connection (%s)",
                  strerror(t->socket_errno));
@@ -921,8 +1042,11 @@ static void result_of(const struct http *h, struct transfer *t, CURLcode rc,
     char *type = NULL;
     if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &type) != CURLE_OK)
         type = NULL;
-    if (type)
-        snprintf(t->content_type, sizeof(t->content_type), "%s", type);
+    if (type) {
+        size_t len = strnlen(type, sizeof(t->content_type) - 1);
+        memcpy(t->content_type, type, len);
+        t->content_type[len] = '\0';
+    }
     res->content_type = type ? t->content_type : NULL;
     res->retry_after = t->retry_after[0] ? t->retry_after : NULL;
 }

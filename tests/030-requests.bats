@@ -52,6 +52,65 @@ mock_methods() {
     assert_output --partial '"X-Two":"2"'
 }
 
+# How many times the line (the mock's echo of one request) names header $1.
+header_count() {
+    grep -o "\"$1\":" <<<"$2" | wc -l
+}
+
+@test "every request says User-Agent: enrich/VERSION and offers libcurl's encodings, once each" {
+    local version line
+    version=$("$ENRICH_BIN" --version | head -n 1 | cut -d' ' -f2)
+    input '{"id":1}'
+    # Static headers, templated ones (a list made per record), and an empty POST.
+    for args in "" "-H X-Static:1" "-H X-Id:{id}" "-X POST"; do
+        # shellcheck disable=SC2086
+        enrich_stdin "$IN" -0 -- -u "$MOCK_URL/h" $args
+        line=$output
+        assert_output --partial "\"User-Agent\":\"enrich/$version\""
+        assert_output --regexp '"Accept-Encoding":"deflate, gzip[^"]*"'
+        run header_count User-Agent "$line"
+        assert_output 1
+        run header_count Accept-Encoding "$line"
+        assert_output 1
+    done
+}
+
+@test "-H User-Agent or Accept-Encoding replaces enrich's own, an empty one too" {
+    local line
+    input '{"id":7}'
+    enrich_stdin "$IN" -0 -- -u "$MOCK_URL/h" -H 'User-Agent: mine/1' -H 'accept-encoding: identity'
+    line=$output
+    assert_output --partial '"User-Agent":"mine/1"'
+    assert_output --partial '"accept-encoding":"identity"'
+    run header_count '[Uu]ser-[Aa]gent' "$line"
+    assert_output 1
+    run header_count '[Aa]ccept-[Ee]ncoding' "$line"
+    assert_output 1
+    enrich_stdin "$IN" -0 -- -u "$MOCK_URL/h" -H 'User-Agent: u{id}'
+    line=$output
+    assert_output --partial '"User-Agent":"u7"'
+    run header_count User-Agent "$line"
+    assert_output 1
+    enrich_stdin "$IN" -0 -- -u "$MOCK_URL/h" -H 'User-Agent:'
+    line=$output
+    assert_output --partial '"User-Agent":"",'
+    assert_output --partial '"Accept-Encoding":"deflate, gzip'
+    run header_count User-Agent "$line"
+    assert_output 1
+}
+
+@test "through a proxy from the environment, the request still says User-Agent once" {
+    local line
+    input '{"id":1}'
+    # The mock answers as the proxy: it echoes the request it was sent.
+    http_proxy=$MOCK_URL enrich_stdin "$IN" -0 -- -u "http://127.0.0.1:9/u/{id}"
+    line=$output
+    assert_output --partial '"target":"http://127.0.0.1:9/u/1"'
+    assert_output --partial '"User-Agent":"enrich/'
+    run header_count User-Agent "$line"
+    assert_output 1
+}
+
 @test "-H substitutes record values raw: strings decoded, numbers as written, objects compact" {
     input '{"user":{"id":"u 7/é\"q"},"n":1.000,"o":{"a": [1, 2]}}'
     enrich_stdin "$IN" -0 -- -u "$MOCK_URL/h" -H 'X-User: {user.id}' \
@@ -64,7 +123,7 @@ mock_methods() {
 @test "an empty header value, literal or from the record, is sent as an empty header" {
     input '{"id":1,"e":""}'
     enrich_stdin "$IN" -0 -- -u "$MOCK_URL/h" -H 'X-Empty:' -H 'X-E: {e}'
-    assert_output --partial '"X-Empty":"","X-E":""}'
+    assert_output --partial '"X-Empty":"","X-E":""'
 }
 
 @test "a header value with CR/LF from the record fails bad_request and sends nothing" {
