@@ -42,7 +42,7 @@ struct transfer {
     char message[CURL_ERROR_SIZE + 64];
     long timeout_ms; /* this attempt's budget */
     int too_large;
-    int in_head;      /* the response's head has not ended yet */
+    int in_head;      /* no byte of a body has arrived yet */
     int socket_errno; /* why socket() failed, or 0 */
     long version;     /* the CURLOPT_HTTP_VERSION of this attempt */
     int opening;      /* a request by prior knowledge, not yet at the guard */
@@ -88,45 +88,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
 {
     struct transfer *t = userdata;
     size_t len = size * n;
+    t->in_head = 0;
     if (buf_append(&t->body, p, len) < 0) {
         t->too_large = 1;
         return 0; /* libcurl aborts the transfer with CURLE_WRITE_ERROR */
-    }
-    return len;
-}
-
-/* If line is the header `name` (case-insensitive), its value, trimmed, in
- * out (cut to n - 1 bytes). Returns 1 if it was, else 0. */
-static int header_value(const char *line, size_t len, const char *name, char *out, size_t n)
-{
-    size_t k = strlen(name);
-    if (len <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
-        return 0;
-    const char *v = line + k + 1, *end = line + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    size_t vn = (size_t)(end - v) < n - 1 ? (size_t)(end - v) : n - 1;
-    memcpy(out, v, vn);
-    out[vn] = '\0';
-    return 1;
-}
-
-/* Whether a failure came while the head was arriving, and the headers a
- * caller may need (each head, after a 1xx or a redirect, starts afresh). */
-static size_t on_header(char *p, size_t size, size_t n, void *userdata)
-{
-    struct transfer *t = userdata;
-    size_t len = size * n;
-    /* A status line opens a head; the blank line ends it. */
-    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-        t->in_head = 1;
-        t->retry_after[0] = '\0';
-    } else if ((len == 2 && p[0] == '\r' && p[1] == '\n') || (len == 1 && p[0] == '\n')) {
-        t->in_head = 0;
-    } else if ((p[0] | 0x20) == 'r') { /* the one header read here */
-        header_value(p, len, "Retry-After", t->retry_after, sizeof(t->retry_after));
     }
     return len;
 }
@@ -662,8 +627,6 @@ static CURL *easy_new(struct http *h, struct transfer *t)
     int ok =
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_WRITEDATA, t) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) == CURLE_OK &&
-        curl_easy_setopt(e, CURLOPT_HEADERDATA, t) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t) == CURLE_OK &&
         curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) == CURLE_OK &&
@@ -1048,6 +1011,17 @@ static void result_of(const struct http *h, struct transfer *t, CURLcode rc,
         t->content_type[len] = '\0';
     }
     res->content_type = type ? t->content_type : NULL;
+    /* Read from libcurl's store of the last head's headers, and only where
+     * it may count: no header callback runs for each header line. */
+    t->retry_after[0] = '\0';
+    struct curl_header *ra;
+    if (res->status >= 300 &&
+        curl_easy_header(t->easy, "Retry-After", 0, CURLH_HEADER, -1, &ra) == CURLHE_OK &&
+        ra->value) {
+        size_t len = strnlen(ra->value, sizeof(t->retry_after) - 1);
+        memcpy(t->retry_after, ra->value, len);
+        t->retry_after[len] = '\0';
+    }
     res->retry_after = t->retry_after[0] ? t->retry_after : NULL;
 }
 

@@ -92,7 +92,8 @@ struct http_result {
      * redirects), or NULL without one; cut at 255 bytes, which keeps every
      * media type whole (RFC 6838 allows 127 + 1 + 127). */
     const char *content_type;
-    /* The last response's Retry-After header value, trimmed, or NULL. */
+    /* The last response's Retry-After header value, trimmed, or NULL; read
+     * only for a status of 300 or more (where a client may wait on it). */
     const char *retry_after;
 };
 
