@@ -105,9 +105,21 @@ void timers_set(struct timers *t, size_t owner, long long due)
 {
     if (owner >= t->owners)
         return;
-    timers_cancel(t, owner);
-    size_t i = t->count++;
-    place(t, i, (struct entry){due, t->next_seq++, owner});
+    struct entry e = {due, t->next_seq++, owner};
+    size_t i = t->pos[owner];
+    if (i != NONE) {
+        /* Moved where it is: later sinks, sooner rises (a new seq is later
+         * than any, so an equal due time sinks past its ties). */
+        int later = before(&t->heap[i], &e);
+        place(t, i, e);
+        if (later)
+            sift_down(t, i);
+        else
+            sift_up(t, i);
+        return;
+    }
+    i = t->count++;
+    place(t, i, e);
     sift_up(t, i);
 }
 

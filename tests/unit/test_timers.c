@@ -61,6 +61,25 @@ static void test_replace_and_cancel(void)
     timers_free(t);
 }
 
+/* A timer set again where it is: sooner rises, later sinks, and at an equal
+ * due time it fires after the others, as one set anew. */
+static void test_reset_in_place(void)
+{
+    struct timers *t = timers_new(8);
+    size_t owner, order[8], n = 0;
+    for (size_t i = 0; i < 6; i++)
+        timers_set(t, i, 100 + 10 * (long long)i); /* 0:100 1:110 ... 5:150 */
+    timers_set(t, 4, 5);   /* sooner: first now */
+    timers_set(t, 0, 145); /* later: between 3 (130) and 5 (150) */
+    timers_set(t, 1, 120); /* the same time as 2, set after it */
+    while (timers_pop_due(t, 1000, &owner) && n < 8)
+        order[n++] = owner;
+    ok(n == 6 && order[0] == 4 && order[1] == 2 && order[2] == 1 && order[3] == 3 &&
+           order[4] == 0 && order[5] == 5,
+       "reset timers fire in the new order (4 2 1 3 0 5)");
+    timers_free(t);
+}
+
 /* Many timers in random order, some cancelled: they come out sorted. */
 static void test_many(void)
 {
@@ -102,6 +121,7 @@ int main(void)
     test_order();
     test_ties();
     test_replace_and_cancel();
+    test_reset_in_place();
     test_many();
     return tap_done();
 }
