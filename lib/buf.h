@@ -4,6 +4,7 @@
 #define ENRICH_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
     char *data; /* owned; NUL-terminated after any successful append */
@@ -20,8 +21,23 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 
 /* Each returns 0, or -1 (out of memory or over the cap) with b unchanged. */
-int buf_append(struct buf *b, const void *p, size_t n);
-int buf_putc(struct buf *b, char c);
+int buf_append_grow(struct buf *b, const void *p, size_t n);
+/* Inline where the room is there already: appends are the record path's
+ * most frequent call. */
+static inline int buf_append(struct buf *b, const void *p, size_t n)
+{
+    if (n < b->cap - b->len && n <= b->max - b->len) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return buf_append_grow(b, p, n);
+}
+static inline int buf_putc(struct buf *b, char c)
+{
+    return buf_append(b, &c, 1);
+}
 int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Make room for n more bytes without changing len. */
