@@ -548,6 +548,219 @@ fail:
     return -1;
 }
 
+/* jspan_validate looks each byte up in one table that holds all it may ask
+ * of a byte, one bit a question, so that no byte costs more than one load
+ * however many cases it is tested for. */
+enum {
+    JV_STOP = 0x01,  /* ends a run of plain string bytes: '"', '\\', controls */
+    JV_HIGH = 0x02,  /* not ASCII: a string's UTF-8, checked when asked */
+    JV_WS = 0x04,    /* JSON's whitespace */
+    JV_NUM = 0x08,   /* may go on a number: 0-9 . e E + - */
+    JV_ESC = 0x10,   /* may follow a backslash */
+    JV_HEX = 0x20,   /* a hex digit */
+    JV_DIGIT = 0x40, /* a decimal digit */
+};
+
+#define JV_IS_STOP(c) ((c) < 0x20 || (c) == '"' || (c) == '\\')
+#define JV_IS_WS(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
+#define JV_IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define JV_IS_NUM(c)                                                                               \
+    (JV_IS_DIGIT(c) || (c) == '.' || (c) == 'e' || (c) == 'E' || (c) == '+' || (c) == '-')
+#define JV_IS_ESC(c)                                                                               \
+    ((c) == '"' || (c) == '\\' || (c) == '/' || (c) == 'b' || (c) == 'f' || (c) == 'n' ||          \
+     (c) == 'r' || (c) == 't' || (c) == 'u')
+#define JV_IS_HEX(c) (JV_IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
+#define JV_CLASS(c)                                                                                \
+    ((JV_IS_STOP(c) ? JV_STOP : 0) | ((c) >= 0x80 ? JV_HIGH : 0) | (JV_IS_WS(c) ? JV_WS : 0) |     \
+     (JV_IS_NUM(c) ? JV_NUM : 0) | (JV_IS_ESC(c) ? JV_ESC : 0) | (JV_IS_HEX(c) ? JV_HEX : 0) |     \
+     (JV_IS_DIGIT(c) ? JV_DIGIT : 0))
+#define JV_ROW(r)                                                                                  \
+    JV_CLASS(r), JV_CLASS(r + 1), JV_CLASS(r + 2), JV_CLASS(r + 3), JV_CLASS(r + 4),               \
+        JV_CLASS(r + 5), JV_CLASS(r + 6), JV_CLASS(r + 7), JV_CLASS(r + 8), JV_CLASS(r + 9),       \
+        JV_CLASS(r + 10), JV_CLASS(r + 11), JV_CLASS(r + 12), JV_CLASS(r + 13), JV_CLASS(r + 14),  \
+        JV_CLASS(r + 15)
+
+static const unsigned char jv_class[256] = {
+    JV_ROW(0x00), JV_ROW(0x10), JV_ROW(0x20), JV_ROW(0x30), JV_ROW(0x40), JV_ROW(0x50),
+    JV_ROW(0x60), JV_ROW(0x70), JV_ROW(0x80), JV_ROW(0x90), JV_ROW(0xa0), JV_ROW(0xb0),
+    JV_ROW(0xc0), JV_ROW(0xd0), JV_ROW(0xe0), JV_ROW(0xf0),
+};
+
+static inline int jv_is(const unsigned char *p, const unsigned char *end, unsigned bits)
+{
+    return p < end && (jv_class[*p] & bits);
+}
+
+static inline const unsigned char *jv_skip_ws(const unsigned char *p, const unsigned char *end)
+{
+    while (jv_is(p, end, JV_WS))
+        p++;
+    return p;
+}
+
+/* Skip whitespace between tokens, setting *spaced if there was any. */
+static inline const unsigned char *jv_skip_spaced(const unsigned char *p, const unsigned char *end,
+                                                  int *spaced)
+{
+    if (!jv_is(p, end, JV_WS))
+        return p;
+    *spaced = 1;
+    do
+        p++;
+    while (jv_is(p, end, JV_WS));
+    return p;
+}
+
+/* Plain string bytes from p: the first byte at or after p whose class is in
+ * stop, or end. Four bytes a step while four are left. */
+static inline const unsigned char *jv_plain(const unsigned char *p, const unsigned char *end,
+                                            unsigned stop)
+{
+    while (end - p >= 4) {
+        if (jv_class[p[0]] & stop)
+            return p;
+        if (jv_class[p[1]] & stop)
+            return p + 1;
+        if (jv_class[p[2]] & stop)
+            return p + 2;
+        if (jv_class[p[3]] & stop)
+            return p + 3;
+        p += 4;
+    }
+    while (p < end && !(jv_class[*p] & stop))
+        p++;
+    return p;
+}
+
+/* The rest of a string from p, where jv_plain stopped short of the closing
+ * quote: escapes, bytes that are not ASCII and errors. Raw control
+ * characters and bad escapes are errors; a lone surrogate escape is not
+ * (RFC 8259 allows it). *stop and *utf8_bad are jspan_validate's. Returns
+ * the byte after the closing quote, or NULL with *bad at the offending byte. */
+static const unsigned char *jv_string_rest(const unsigned char *p, const unsigned char *end,
+                                           unsigned *stop, int *utf8_bad, const unsigned char **bad)
+{
+    for (; p < end; p = jv_plain(p, end, *stop)) {
+        if (*p == '"')
+            return p + 1;
+        if (*p == '\\') {
+            if (end - p < 2 || !(jv_class[p[1]] & JV_ESC))
+                break;
+            if (p[1] != 'u') {
+                p += 2;
+                continue;
+            }
+            if (end - p < 6 ||
+                !(jv_class[p[2]] & jv_class[p[3]] & jv_class[p[4]] & jv_class[p[5]] & JV_HEX))
+                break;
+            p += 6;
+            continue;
+        }
+        if (*p < 0x20)
+            break;
+        /* Not ASCII, and UTF-8 is checked. Once a sequence is not UTF-8 the
+         * rest is only scanned: a valid sequence never holds a quote, a
+         * backslash or a control byte, so the scan ends where decoding would. */
+        uint32_t cp;
+        size_t len = utf8_decode((const char *)p, (const char *)end, &cp);
+        if (!len) {
+            *utf8_bad = 1;
+            *stop = JV_STOP;
+            len = 1;
+        }
+        p += len;
+    }
+    *bad = p;
+    return NULL;
+}
+
+/* A number at p (at '-' or a digit): the byte after it, or NULL when it
+ * breaks -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? or runs on into a
+ * byte that could go on a number (01, 1.e5, 1-2: one bad number, not two
+ * values). */
+static inline const unsigned char *jv_number(const unsigned char *p, const unsigned char *end)
+{
+    if (*p == '-')
+        p++;
+    if (p < end && *p == '0') {
+        p++;
+    } else {
+        if (!jv_is(p, end, JV_DIGIT))
+            return NULL;
+        do
+            p++;
+        while (jv_is(p, end, JV_DIGIT));
+    }
+    /* Most numbers are integers followed by a comma or a closer. */
+    if (!jv_is(p, end, JV_NUM))
+        return p;
+    if (*p == '.') {
+        if (!jv_is(++p, end, JV_DIGIT))
+            return NULL;
+        do
+            p++;
+        while (jv_is(p, end, JV_DIGIT));
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (!jv_is(p, end, JV_DIGIT))
+            return NULL;
+        do
+            p++;
+        while (jv_is(p, end, JV_DIGIT));
+    }
+    return jv_is(p, end, JV_NUM) ? NULL : p;
+}
+
+/* Past the digits from p, when a byte that is not a digit is sure to come
+ * before the end. Each byte is read only once the one before it was a digit. */
+static inline const unsigned char *jv_digits_unbounded(const unsigned char *p)
+{
+    for (;; p += 4) {
+        if (!(jv_class[p[0]] & JV_DIGIT))
+            return p;
+        if (!(jv_class[p[1]] & JV_DIGIT))
+            return p + 1;
+        if (!(jv_class[p[2]] & JV_DIGIT))
+            return p + 2;
+        if (!(jv_class[p[3]] & JV_DIGIT))
+            return p + 3;
+    }
+}
+
+/* jv_number without bound checks, for a text whose last byte cannot go on a
+ * number: every byte it steps over can, so it stops before that one. */
+static inline const unsigned char *jv_number_unbounded(const unsigned char *p)
+{
+    if (*p == '-')
+        p++;
+    if (*p == '0') {
+        p++;
+    } else {
+        if (!(jv_class[*p] & JV_DIGIT))
+            return NULL;
+        p = jv_digits_unbounded(p + 1);
+    }
+    if (!(jv_class[*p] & JV_NUM))
+        return p;
+    if (*p == '.') {
+        if (!(jv_class[*++p] & JV_DIGIT))
+            return NULL;
+        p = jv_digits_unbounded(p + 1);
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!(jv_class[*p] & JV_DIGIT))
+            return NULL;
+        p = jv_digits_unbounded(p + 1);
+    }
+    return jv_class[*p] & JV_NUM ? NULL : p;
+}
+
 /* Nesting for jspan_validate: one bit a level, 1 for an object, 0 for an
  * array. The first NEST_LOCAL levels live on the C stack; text nested deeper
  * (never seen in practice, and valid JSON) gets one allocation for as many
@@ -555,212 +768,187 @@ fail:
  * allocate nothing, however many there are. */
 #define NEST_LOCAL 4096
 
-struct nest {
-    uint64_t local[NEST_LOCAL / 64];
-    uint64_t *bits;
-    size_t cap; /* levels bits can hold */
-    size_t depth;
-};
-
-static int nest_push(struct nest *s, int object, size_t n)
+/* Room for all the levels of an n-byte text (each level takes at least one
+ * byte, so it is never outgrown), the NEST_LOCAL ones copied from local.
+ * NULL when out of memory. */
+static uint64_t *nest_grow(const uint64_t *local, size_t n)
 {
-    if (s->depth == s->cap) {
-        /* Each level takes at least one byte of the text: n levels will do. */
-        size_t words = n / 64 + 1;
-        uint64_t *bits = malloc(words * sizeof(*bits));
-        if (!bits)
-            return -1;
-        memcpy(bits, s->local, sizeof(s->local));
-        s->bits = bits;
-        s->cap = words * 64;
+    uint64_t *bits = malloc((n / 64 + 1) * sizeof(*bits));
+    if (bits)
+        memcpy(bits, local, NEST_LOCAL / 8);
+    return bits;
+}
+
+/* The type of a valid scalar, from its first byte. */
+static enum jtype jv_scalar_type(unsigned char c)
+{
+    switch (c) {
+    case '"': return J_STRING;
+    case 't': return J_TRUE;
+    case 'f': return J_FALSE;
+    case 'n': return J_NULL;
+    default: return J_NUMBER;
     }
-    uint64_t bit = (uint64_t)1 << (s->depth % 64);
-    if (object)
-        s->bits[s->depth / 64] |= bit;
-    else
-        s->bits[s->depth / 64] &= ~bit;
-    s->depth++;
-    return 0;
 }
 
-static int nest_top_is_object(const struct nest *s)
-{
-    size_t i = s->depth - 1;
-    return (s->bits[i / 64] >> (i % 64)) & 1;
-}
-
-/* Inside a string (p just past the quote): raw control characters and bad
- * escapes are errors; a lone surrogate escape is not (RFC 8259 allows it).
- * With check_utf8, a byte sequence that is not UTF-8 sets *utf8_bad and the
- * scan goes on. Returns the byte after the closing quote, or NULL with *bad
- * at the offending byte. */
-static const char *check_string(const char *p, const char *end, int check_utf8, int *utf8_bad,
-                                const char **bad)
-{
-    while (p < end) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            p++;
-            continue;
-        }
-        if (c == '"')
-            return p + 1;
-        if (c < 0x20) {
-            *bad = p;
-            return NULL;
-        }
-        if (c >= 0x80) {
-            uint32_t cp;
-            size_t len = check_utf8 ? utf8_decode(p, end, &cp) : 1;
-            if (!len) {
-                *utf8_bad = 1;
-                len = 1;
-            }
-            p += len;
-            continue;
-        }
-        /* A backslash. */
-        if (p + 1 >= end || !memchr("\"\\/bfnrtu", p[1], 9)) {
-            *bad = p;
-            return NULL;
-        }
-        if (p[1] == 'u') {
-            for (int i = 2; i < 6; i++)
-                if (p + i >= end || hex_value(p[i]) < 0) {
-                    *bad = p;
-                    return NULL;
-                }
-            p += 6;
-        } else {
-            p += 2;
-        }
-    }
-    *bad = end;
-    return NULL;
-}
-
-static int number_char(char c)
-{
-    return is_digit(c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
-}
-
-/* One scalar value at p (not whitespace): its end, or NULL with *bad set. A
- * malformed number or literal is reported at its first byte. */
-static const char *check_scalar(const char *p, const char *end, int check_utf8, int *utf8_bad,
-                                enum jtype *type, const char **bad)
-{
-    const char *e = NULL;
-    switch (*p) {
-    case '"': *type = J_STRING; return check_string(p + 1, end, check_utf8, utf8_bad, bad);
-    case 't': e = scan_literal(p, end, "true"), *type = J_TRUE; break;
-    case 'f': e = scan_literal(p, end, "false"), *type = J_FALSE; break;
-    case 'n': e = scan_literal(p, end, "null"), *type = J_NULL; break;
-    default:
-        if (*p == '-' || is_digit(*p)) {
-            e = scan_number(p, end), *type = J_NUMBER;
-            if (e && e < end && number_char(*e))
-                e = NULL; /* 01, 1.e5, 1-2: one bad number, not two values */
-        }
-        break;
-    }
-    if (!e)
-        *bad = p;
-    return e;
-}
-
+/* One pass over the text, a state a label: value (a value is due), key (an
+ * object's key is due), close and after (a value has ended). Whitespace is
+ * looked for only where the expected byte is not found. All but the rare
+ * paths are inline, so the state stays in registers. */
 int jspan_validate(const char *text, size_t n, int check_utf8, struct jspan_check *out)
 {
-    const char *p = text, *end = text + n, *bad = NULL;
-    struct nest nest;
-    nest.bits = nest.local;
-    nest.cap = NEST_LOCAL;
-    nest.depth = 0;
-    memset(out, 0, sizeof(*out));
-    int rc = -1;
-    p = jspan_skip_ws(p, end);
-    out->lead = (size_t)(p - text);
+    const unsigned char *start = (const unsigned char *)text, *end = start + n;
+    const unsigned char *p, *bad = NULL;
+    uint64_t local[NEST_LOCAL / 64], *bits = local;
+    size_t depth = 0;
+    int object = 0; /* the innermost open container is an object */
+    unsigned stop = check_utf8 ? JV_STOP | JV_HIGH : JV_STOP;
+    int spaced = 0, utf8_bad = 0, rc = -1;
+    size_t lead, len = 0;
+    enum jtype type = J_NONE;
+
+    p = jv_skip_ws(start, end);
+    lead = (size_t)(p - start);
     if (p < end)
-        out->type = *p == '{' ? J_OBJECT : *p == '[' ? J_ARRAY : J_NONE;
-    const char *ws; /* where the whitespace skipped last began */
+        type = *p == '{' ? J_OBJECT : *p == '[' ? J_ARRAY : J_NONE;
 value:
-    ws = p, p = jspan_skip_ws(p, end);
-    out->spaced |= p != ws;
     if (p >= end) {
         bad = end;
         goto done;
     }
-    if (*p == '{' || *p == '[') {
-        int object = *p == '{';
-        if (nest_push(&nest, object, n) < 0) {
+    if (*p == '"') {
+        p = jv_plain(p + 1, end, stop);
+        if (p < end && *p == '"')
+            p++;
+        else if (!(p = jv_string_rest(p, end, &stop, &utf8_bad, &bad)))
+            goto done;
+        goto after;
+    }
+    if (*p == '-' || (jv_class[*p] & JV_DIGIT)) {
+        /* When the text's last byte cannot go on a number (a record's is a
+         * closer), the number needs no bound checks. */
+        const unsigned char *e =
+            jv_class[end[-1]] & JV_NUM ? jv_number(p, end) : jv_number_unbounded(p);
+        if (!e)
+            goto bad_scalar;
+        p = e;
+        goto after;
+    }
+    switch (*p) {
+    case '{':
+    case '[':
+        object = *p == '{';
+        if (depth == NEST_LOCAL && bits == local && !(bits = nest_grow(local, n))) {
+            bits = local;
             rc = -2;
             goto done;
         }
-        ws = ++p, p = jspan_skip_ws(p, end);
-        out->spaced |= p != ws;
+        if (object)
+            bits[depth / 64] |= (uint64_t)1 << (depth % 64);
+        else
+            bits[depth / 64] &= ~((uint64_t)1 << (depth % 64));
+        depth++;
+        p = jv_skip_spaced(p + 1, end, &spaced);
         if (p < end && *p == (object ? '}' : ']')) {
-            nest.depth--;
             p++;
-            goto after;
+            goto close;
         }
         if (object)
             goto key;
         goto value;
-    } else {
-        enum jtype type;
-        if (!(p = check_scalar(p, end, check_utf8, &out->utf8_bad, &type, &bad)))
-            goto done;
-        if (out->type == J_NONE)
-            out->type = type;
+    case 't':
+        if (end - p < 4 || memcmp(p, "true", 4) != 0)
+            goto bad_scalar;
+        p += 4;
         goto after;
+    case 'f':
+        if (end - p < 5 || memcmp(p, "false", 5) != 0)
+            goto bad_scalar;
+        p += 5;
+        goto after;
+    case 'n':
+        if (end - p < 4 || memcmp(p, "null", 4) != 0)
+            goto bad_scalar;
+        p += 4;
+        goto after;
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r': p = jv_skip_spaced(p, end, &spaced); goto value;
+    default: goto bad_scalar;
     }
+bad_scalar:
+    /* A malformed number or literal is reported at its first byte. */
+    bad = p;
+    goto done;
 key:
     if (p >= end || *p != '"') {
+        if (jv_is(p, end, JV_WS)) {
+            p = jv_skip_spaced(p, end, &spaced);
+            goto key;
+        }
         bad = p;
         goto done;
     }
-    if (!(p = check_string(p + 1, end, check_utf8, &out->utf8_bad, &bad)))
+    p = jv_plain(p + 1, end, stop);
+    if (p < end && *p == '"')
+        p++;
+    else if (!(p = jv_string_rest(p, end, &stop, &utf8_bad, &bad)))
         goto done;
-    ws = p, p = jspan_skip_ws(p, end);
-    out->spaced |= p != ws;
     if (p >= end || *p != ':') {
-        bad = p;
-        goto done;
+        p = jv_skip_spaced(p, end, &spaced);
+        if (p >= end || *p != ':') {
+            bad = p;
+            goto done;
+        }
     }
     p++;
     goto value;
+close:
+    /* p is past a closer that matched the innermost container. */
+    if (--depth > 0)
+        object = (bits[(depth - 1) / 64] >> ((depth - 1) % 64)) & 1;
 after:
-    if (nest.depth == 0) {
-        out->len = (size_t)(p - text) - out->lead;
-        p = jspan_skip_ws(p, end);
+    if (depth == 0) {
+        len = (size_t)(p - start) - lead;
+        if (type == J_NONE)
+            type = jv_scalar_type(start[lead]);
+        p = jv_skip_ws(p, end);
         if (p < end)
             bad = p;
         else
             rc = 0;
         goto done;
     }
-    ws = p, p = jspan_skip_ws(p, end);
-    out->spaced |= p != ws;
     if (p < end && *p == ',') {
-        ws = ++p, p = jspan_skip_ws(p, end);
-        out->spaced |= p != ws;
-        if (nest_top_is_object(&nest))
+        p++;
+        if (object)
             goto key;
         goto value;
     }
-    if (p < end && *p == (nest_top_is_object(&nest) ? '}' : ']')) {
-        nest.depth--;
+    if (p < end && *p == (object ? '}' : ']')) {
         p++;
+        goto close;
+    }
+    if (jv_is(p, end, JV_WS)) {
+        p = jv_skip_spaced(p, end, &spaced);
         goto after;
     }
     bad = p;
 done:
-    if (nest.bits != nest.local)
-        free(nest.bits);
+    if (bits != local)
+        free(bits);
+    memset(out, 0, sizeof(*out));
+    out->type = type;
+    out->lead = lead;
+    out->len = len;
+    out->spaced = spaced;
+    out->utf8_bad = utf8_bad;
     if (rc == -1) {
         /* Text that ends too soon is reported at its last byte. */
         if (bad >= end && n > 0)
             bad = end - 1;
-        out->error_at = (size_t)(bad - text);
+        out->error_at = (size_t)(bad - start);
     }
     return rc;
 }

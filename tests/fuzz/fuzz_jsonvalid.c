@@ -4,7 +4,8 @@
  * characters or more): on input clear of the second kind, what we accept cJSON accepts with the
  * same type, and what only cJSON accepts we refuse at a control byte or a number. A
  * valid text's span reads back as one value, and minifies to valid JSON (to itself
- * when it has no whitespace between tokens). */
+ * when it has no whitespace between tokens). Checking UTF-8 or not changes nothing
+ * but utf8_bad. */
 #include <cJSON.h>
 #include <string.h>
 
@@ -62,6 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct jspan_check c;
     int rc = jspan_validate(p, size, 1, &c);
     FUZZ_CHECK(rc == 0 || rc == -1);
+    /* Checking UTF-8 changes nothing but utf8_bad. */
+    struct jspan_check plain;
+    FUZZ_CHECK(jspan_validate(p, size, 0, &plain) == rc && !plain.utf8_bad);
+    FUZZ_CHECK(plain.type == c.type && plain.lead == c.lead && plain.len == c.len &&
+               plain.spaced == c.spaced && plain.error_at == c.error_at);
     if (rc == -1)
         FUZZ_CHECK(c.error_at < size || (size == 0 && c.error_at == 0));
     if (rc == 0) {

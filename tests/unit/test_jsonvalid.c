@@ -177,6 +177,191 @@ static void test_check_details(void)
     ok(jspan_validate(t, strlen(t), 1, &c) == 0 && !c.utf8_bad, "a 4-byte sequence is UTF-8");
 }
 
+/* jspan_validate on n bytes in a heap block of exactly that size (so a
+ * sanitizer build catches a read past the end), with check_utf8 as given. */
+static int check_n(const char *text, size_t n, int check_utf8, struct jspan_check *c)
+{
+    char *copy = malloc(n ? n : 1);
+    memcpy(copy, text, n);
+    int rc = jspan_validate(copy, n, check_utf8, c);
+    free(copy);
+    return rc;
+}
+
+/* Refused at want_at, UTF-8 checked or not. */
+static void refused_n(const char *text, size_t n, size_t want_at, const char *why)
+{
+    struct jspan_check c;
+    for (int u = 0; u < 2; u++) {
+        int rc = check_n(text, n, u, &c);
+        ok(rc == -1 && c.error_at == want_at, "refused at %zu (utf8 %d), %s (rc %d, at %zu)",
+           want_at, u, why, rc, c.error_at);
+    }
+}
+
+static void refused(const char *text, size_t want_at, const char *why)
+{
+    refused_n(text, strlen(text), want_at, why);
+}
+
+/* Accepted with the type want, UTF-8 checked or not. */
+static void accepted(const char *text, enum jtype want, const char *why)
+{
+    struct jspan_check c;
+    for (int u = 0; u < 2; u++) {
+        int rc = check_n(text, strlen(text), u, &c);
+        ok(rc == 0 && c.type == want && c.len == strlen(text) && !c.utf8_bad,
+           "accepted (utf8 %d), %s (rc %d, type %d)", u, why, rc, (int)c.type);
+    }
+}
+
+/* Valid, and with check_utf8 flagged (or not) as want_bad. */
+static void utf8_flag(const char *text, int want_bad, const char *why)
+{
+    struct jspan_check c;
+    int rc = check_n(text, strlen(text), 1, &c);
+    ok(rc == 0 && c.utf8_bad == want_bad, "%s UTF-8: %s (rc %d)", want_bad ? "not" : "is", why, rc);
+}
+
+static void test_strings(void)
+{
+    /* Every length across the scan's 4-byte steps, closed or not. */
+    char text[32];
+    for (size_t k = 0; k <= 12; k++) {
+        text[0] = '"';
+        memset(text + 1, 'x', k);
+        text[k + 1] = '"';
+        text[k + 2] = '\0';
+        accepted(text, J_STRING, "a plain string of every length up to 12");
+        refused_n(text, k + 1, k, "an unterminated string: the last byte");
+        /* A control byte at every position of the string. */
+        for (size_t i = 1; i <= k; i++) {
+            text[i] = '\x1f';
+            refused(text, i, "a raw control byte where it is");
+            text[i] = 'x';
+        }
+    }
+    refused_n("[\"\0\"]", 5, 2, "a raw NUL");
+    refused("[\"ab\ncd\"]", 4, "a raw newline");
+    accepted("\"\x7f\"", J_STRING, "DEL is not a control character in JSON");
+
+    accepted("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", J_STRING, "every short escape");
+    accepted("\"\\u0000\\uFFFF\\uabcd\"", J_STRING, "\\u escapes, both cases of hex");
+    accepted("\"\\ud83d\\ude00\"", J_STRING, "a surrogate pair");
+    accepted("\"\\uDBFF\\uDFFF\"", J_STRING, "the last surrogate pair");
+    accepted("\"\\ud800\"", J_STRING, "a lone high surrogate");
+    accepted("\"\\udc00\\ud800\"", J_STRING, "a low then a high surrogate");
+    accepted("[\"\\ud800x\",\"\\ud800\\n\"]", J_ARRAY, "a high surrogate then no low one");
+    refused("\"ab\\", 3, "a backslash as the last byte");
+    refused("\"ab\\u", 3, "\\u as the last bytes");
+    refused("\"ab\\u12", 3, "a \\u escape cut short");
+    refused("\"ab\\u123", 3, "a \\u escape one digit short");
+    refused("\"ab\\u1234", 8, "a whole \\u escape, then the end");
+    refused("\"\\u123\"", 1, "a \\u escape of three digits");
+    refused("\"\\U1234\"", 1, "\\U is not an escape");
+    refused("\"\\", 1, "only a backslash in a string");
+    refused("{\"a\\q\":1}", 3, "a bad escape in a key");
+    refused("{\"a\x01\":1}", 3, "a control byte in a key");
+}
+
+static void test_utf8(void)
+{
+    utf8_flag("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", 0, "2, 3 and 4-byte sequences");
+    utf8_flag("\"\xef\xbf\xbf\xf4\x8f\xbf\xbf\"", 0, "U+FFFF and U+10FFFF");
+    utf8_flag("\"\xc0\xaf\"", 1, "an overlong /");
+    utf8_flag("\"\xe0\x80\xaf\"", 1, "an overlong 3-byte form");
+    utf8_flag("\"\xed\xa0\x80\"", 1, "an encoded surrogate");
+    utf8_flag("\"\xf4\x90\x80\x80\"", 1, "past U+10FFFF");
+    utf8_flag("\"\x80\"", 1, "a lone continuation byte");
+    utf8_flag("\"\xff\"", 1, "FF");
+    utf8_flag("\"\xe2\x82\"", 1, "a sequence cut short by the closing quote");
+    utf8_flag("{\"\xc3\":\"\xc3\xa9\"}", 1, "a bad key, a good value");
+    utf8_flag("[\"\xc3\xa9\",\"x\xc3(\",\"\xc3\xa9\"]", 1, "a bad string between good ones");
+    struct jspan_check c;
+    const char *t = "[\"\xc3\",\"a\x01\"]";
+    ok(check_n(t, strlen(t), 1, &c) == -1 && c.utf8_bad && c.error_at == 7,
+       "after bad UTF-8, a control byte is still found where it is (at %zu)", c.error_at);
+    t = "[\"\xe2\x82\"x]";
+    ok(check_n(t, strlen(t), 1, &c) == -1 && c.utf8_bad && c.error_at == 5,
+       "a cut sequence does not swallow the closing quote (at %zu)", c.error_at);
+    t = "[\"\xe2\x82";
+    ok(check_n(t, strlen(t), 1, &c) == -1 && c.utf8_bad && c.error_at == 3,
+       "a sequence cut short by the end (at %zu)", c.error_at);
+}
+
+static void test_numbers(void)
+{
+    /* At the top level a number runs to the end of the text; inside a
+     * container a closer follows: both ways for each. */
+    static const char *const good[] = {"0",   "-0",  "1e5",       "1E+5",     "1e-5", "-0.0E-0",
+                                       "10",  "123", "1.5",       "9.99",     "2E10", "1700000123",
+                                       "-12", "0e0", "123456789", "1.25e+300"};
+    static const struct {
+        const char *text;
+        size_t at; /* inside brackets: one more */
+    } bad[] = {{"01", 0},   {"1.", 0},   {".5", 0}, {"-", 0},    {"-01", 0},       {"1e", 0},
+               {"1e+", 0},  {"1.e5", 0}, {"+1", 0}, {"1-2", 0},  {"1.5.3", 0},     {"0x", 1},
+               {"1ee5", 0}, {"00", 0},   {"-a", 0}, {"1E5E", 0}, {"123456789.", 0}};
+    char text[64];
+    for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+        accepted(good[i], J_NUMBER, good[i]);
+        snprintf(text, sizeof(text), "[%s]", good[i]);
+        accepted(text, J_ARRAY, text);
+        snprintf(text, sizeof(text), "{\"n\":%s} ", good[i]);
+        struct jspan_check c;
+        ok(check_n(text, strlen(text), 0, &c) == 0 && c.len == strlen(text) - 1, "valid: %s", text);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        refused(bad[i].text, bad[i].at, bad[i].text);
+        snprintf(text, sizeof(text), "[%s]", bad[i].text);
+        refused(text, bad[i].at + 1, text);
+        snprintf(text, sizeof(text), "[%s", bad[i].text);
+        refused(text, bad[i].text[bad[i].at] == 'x' ? strlen(text) - 1 : bad[i].at + 1, text);
+    }
+    refused("[12", 2, "a number, then the end");
+    refused("[1,23", 4, "a longer number, then the end");
+    refused("[123 ", 4, "a number and a space, then the end");
+}
+
+static void test_spacing(void)
+{
+    static const char *const spaced[] = {
+        "{ }",     "[ ]",       "{\"a\" :1}",          "{\"a\": 1}", "{\"a\":1 }", "[1 ,2]",
+        "[1,\n2]", "[\r\n\t1]", "{\"a\":1,\t\"b\":2}", "[true ]",    "[\"s\" ]",   "{\"a\":{} }"};
+    struct jspan_check c;
+    for (size_t i = 0; i < sizeof(spaced) / sizeof(*spaced); i++)
+        ok(check_n(spaced[i], strlen(spaced[i]), 0, &c) == 0 && c.spaced, "spaced: case %zu", i);
+    const char *t = " \n[1,{\"a\":[true,null]}]\r\n ";
+    ok(check_n(t, strlen(t), 0, &c) == 0 && !c.spaced && c.lead == 2 && c.len == 21,
+       "whitespace around the value is not spacing");
+    refused("[1, ]", 4, "a trailing comma, then a space");
+    refused("{\"a\" }", 5, "no colon after a spaced key");
+    refused("{ ,}", 2, "a comma where a key is due");
+    refused("{\"a\":1 \"b\":2}", 7, "no comma, a space");
+    refused("[1 ", 2, "cut short after a space: the last byte");
+    ok(check_n("[1 ", 3, 0, &c) == -1 && c.spaced, "spacing seen before the end is reported");
+    refused("[ \x01]", 2, "a control byte after a space");
+}
+
+/* More than 1000 levels (cJSON's limit), objects and arrays alternating. */
+static void test_deep(void)
+{
+    size_t levels = 1001;
+    char *deep = malloc(levels * 7 + 2);
+    char *p = deep;
+    for (size_t i = 0; i < levels; i++)
+        p = stpcpy(p, i % 2 ? "{\"k\":" : "[");
+    *p++ = '0';
+    for (size_t i = levels; i-- > 0;)
+        *p++ = i % 2 ? '}' : ']';
+    struct jspan_check c;
+    ok(check_n(deep, (size_t)(p - deep), 1, &c) == 0 && c.type == J_ARRAY && !c.spaced,
+       "1001 levels are valid");
+    ok(check_n(deep, (size_t)(p - deep) - 1, 1, &c) == -1 && c.error_at == (size_t)(p - deep) - 2,
+       "one closer short is not");
+    free(deep);
+}
+
 static void test_response_spans(void)
 {
     struct buf out;
@@ -208,6 +393,11 @@ int main(void)
     test_grammar();
     test_lifted_limits();
     test_check_details();
+    test_strings();
+    test_utf8();
+    test_numbers();
+    test_spacing();
+    test_deep();
     test_response_spans();
     test_control_bytes_outside_strings();
     kind(NULL, JSON_CONTENT_NONE);
