@@ -39,6 +39,7 @@ struct tmpl {
     size_t nvars;
     size_t nexpr;
     size_t text_len;
+    bool walk_only; /* tmpl_walk_only: no shortcut to a record's members */
     /* The literals of a TMPL_URI template, each pct-encoded once at parse
      * time: a literal's encoding is the same for every record. */
     struct buf encoded;
@@ -589,7 +590,7 @@ static int lookup(struct expander *x, const struct tmpl_var *v, struct jspan *va
 {
     const char *name = x->t->text + v->off;
     int r = -2;
-    if (!v->dotted && x->root.type == J_OBJECT) {
+    if (!v->dotted && x->root.type == J_OBJECT && !x->t->walk_only) {
         if (x->plain < 0)
             x->plain = !memchr(x->root.p, '\\', x->root.n);
         if (x->plain)
@@ -807,8 +808,10 @@ static enum tmpl_status expand_part(struct expander *x, const struct tmpl_part *
 
 /* The record's value: its text without the whitespace around it. A valid
  * object is told by its brackets alone, without scanning it to its end. */
-static int record_root(const char *rec, size_t n, struct jspan *root)
+static int record_root(const struct tmpl *t, const char *rec, size_t n, struct jspan *root)
 {
+    if (t->walk_only)
+        return jspan_value(rec, rec + n, root);
     const char *p = jspan_skip_ws(rec, rec + n), *end = rec + n;
     while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
         end--;
@@ -823,7 +826,7 @@ enum tmpl_status tmpl_expand(const struct tmpl *t, const char *rec, size_t n, in
 {
     struct expander x = {
         .t = t, .plain = -1, .allow_missing = allow_missing, .out = out, .err = err};
-    if (record_root(rec, n, &x.root) < 0) {
+    if (record_root(t, rec, n, &x.root) < 0) {
         set_error(err, 0, "record is not valid JSON");
         return TMPL_BAD_VALUE;
     }
@@ -844,7 +847,7 @@ int tmpl_single_value(const struct tmpl *t, const char *rec, size_t n, struct js
         return -1;
     }
     struct expander x = {.t = t, .plain = -1, .err = err};
-    if (record_root(rec, n, &x.root) < 0) {
+    if (record_root(t, rec, n, &x.root) < 0) {
         set_error(err, 0, "record is not valid JSON");
         return -1;
     }
@@ -863,4 +866,9 @@ int tmpl_single_value(const struct tmpl *t, const char *rec, size_t n, struct js
 int tmpl_is_single(const struct tmpl *t)
 {
     return t->mode == TMPL_RAW && t->nparts == 1 && t->parts[0].nvars == 1;
+}
+
+void tmpl_walk_only(struct tmpl *t, int on)
+{
+    t->walk_only = on;
 }
