@@ -78,15 +78,57 @@ static int is_dot_segment(const char *p, size_t n)
     return dots == 1 || dots == 2;
 }
 
+/* Whether p[0..n) could hold a dot segment at all: a '.', or a "%2e" or
+ * "%2E" (is_dot_segment's spellings of a dot). */
+static int may_have_dots(const char *p, size_t n)
+{
+    if (memchr(p, '.', n))
+        return 1;
+    const char *end = p + n;
+    for (const char *q = p; (q = memchr(q, '%', (size_t)(end - q))) != NULL; q++)
+        if (end - q > 2 && q[1] == '2' && (q[2] | 0x20) == 'e')
+            return 1;
+    return 0;
+}
+
+/* Just past the first "://" in url[0..end), or NULL. */
+static const char *after_scheme(const char *url, const char *end)
+{
+    for (const char *c = url; (c = memchr(c, ':', (size_t)(end - c))) != NULL; c++)
+        if (end - c >= 3 && c[1] == '/' && c[2] == '/')
+            return c + 3;
+    return NULL;
+}
+
+/* The first '?' or '#' in p[0..end), or end. */
+static const char *query_or_fragment(const char *p, const char *end)
+{
+    const char *q = memchr(p, '?', (size_t)(end - p));
+    const char *h = memchr(p, '#', (size_t)((q ? q : end) - p));
+    return h ? h : q ? q : end;
+}
+
 size_t request_dot_segments(const char *url, size_t n)
 {
     const char *end = url + n, *p = url;
-    const char *scheme = memmem(url, n, "://", 3);
+    /* Each step is a memchr: this runs on every record's URL, and most
+     * paths have no dot at all, so that one scan answers. */
+    const char *path_end = query_or_fragment(url, end);
+    const char *scheme = after_scheme(url, end);
     if (scheme) {
-        p = scheme + 3;
-        while (p < end && *p != '/' && *p != '?' && *p != '#')
-            p++;
+        p = scheme;
+        if (p < path_end) {
+            const char *slash = memchr(p, '/', (size_t)(path_end - p));
+            p = slash ? slash : path_end;
+        } else {
+            /* "://" in the query or fragment: its authority ends at the next delimiter. */
+            while (p < end && *p != '/' && *p != '?' && *p != '#')
+                p++;
+            path_end = query_or_fragment(p, end);
+        }
     }
+    if (p >= path_end || !may_have_dots(p, (size_t)(path_end - p)))
+        return 0;
     size_t count = 0;
     while (p < end && *p != '?' && *p != '#') {
         if (*p == '/') {
@@ -566,8 +608,8 @@ static int build_url(const struct request_spec *s, const char *rec, size_t n, st
         fail_set(f, FAIL_BAD_REQUEST, "URL does not start with http:// or https://");
         return -1;
     }
-    const char *host = strstr(r->url.data, "://") + 3;
-    if (strcspn(host, "/?#") == 0) {
+    const char *host = r->url.data + (r->url.data[4] == ':' ? 7 : 8); /* http:// or https:// */
+    if (is_authority_end(*host)) {
         fail_set(f, FAIL_BAD_REQUEST, "URL has an empty host");
         return -1;
     }

@@ -3,7 +3,9 @@
  * before, the new text, the bytes after. */
 #include "splice.h"
 
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "jsonspan.h"
 
@@ -131,6 +133,67 @@ enum splice_status splice_set(const char *rec, size_t n, const char *path, size_
             out->data[entry] = '\0';
     }
     return st;
+}
+
+/* The first "name" (name[0..len) in quotes) in p[0..end), or NULL; len > 0.
+ * memchr finds candidates by the name's first byte, rarer in JSON than quotes. */
+static const char *find_quoted(const char *p, const char *end, const char *name, size_t len)
+{
+    if (p >= end)
+        return NULL;
+    for (const char *q = p + 1; end - q > (ptrdiff_t)len; q++) {
+        q = memchr(q, name[0], (size_t)(end - q) - len);
+        if (!q)
+            return NULL;
+        if (q[-1] == '"' && q[len] == '"' && memcmp(q + 1, name + 1, len - 1) == 0)
+            return q - 1;
+    }
+    return NULL;
+}
+
+/* 1 if name[0..n) is printable ASCII that jspan_quote writes as it is. */
+static int plain_name(const char *name, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+enum splice_status splice_set_valid(const char *rec, size_t n, const char *path, size_t pn,
+                                    const char *val, size_t vn, struct buf *out)
+{
+    /* The common case: one component, a name needing no escapes, and a
+     * record with no escapes at all, so that a member of that name would
+     * show as the name's own text in quotes. When that text is nowhere, the
+     * member is absent and goes in before the closing brace, as
+     * write_insert puts it. Anything else takes the walk. */
+    struct jspan obj;
+    if (pn == 0 || memchr(path, '.', pn) || !plain_name(path, pn) ||
+        record_object(rec, n, &obj) < 0 || memchr(obj.p, '\\', obj.n) ||
+        find_quoted(obj.p, obj.p + obj.n, path, pn))
+        return splice_set(rec, n, path, pn, val, vn, out);
+    const char *close = obj.p + obj.n - 1;
+    size_t comma = jspan_skip_ws(obj.p + 1, close) != close; /* not an empty object */
+    size_t at = (size_t)(close - rec);
+    /* rec up to the brace, `,"name":val`, the brace on: one reservation. */
+    if (buf_reserve(out, n + comma + pn + 3 + vn) < 0)
+        return SPLICE_NOMEM;
+    char *w = out->data + out->len;
+    memcpy(w, rec, at), w += at;
+    if (comma)
+        *w++ = ',';
+    *w++ = '"';
+    memcpy(w, path, pn), w += pn;
+    *w++ = '"', *w++ = ':';
+    if (vn)
+        memcpy(w, val, vn), w += vn;
+    memcpy(w, close, n - at), w += n - at;
+    *w = '\0';
+    out->len = (size_t)(w - out->data);
+    return SPLICE_OK;
 }
 
 /* One member of a --merge result: where it goes in the record (found: it

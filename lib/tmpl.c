@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +20,14 @@ struct tmpl_var {
     unsigned prefix; /* 0: no prefix modifier */
     bool explode;
     bool has_pct; /* %XX in the name: retry the lookup decoded */
+    bool dotted;  /* more than one path component */
 };
 
 struct tmpl_part {
-    size_t off, len;    /* literal text, or the whole "{...}" */
-    char op;            /* '\0' for simple expansion, else '+', '#', '.', ... */
-    size_t var0, nvars; /* nvars == 0 marks a literal */
+    size_t off, len;     /* literal text, or the whole "{...}" */
+    char op;             /* '\0' for simple expansion, else '+', '#', '.', ... */
+    size_t var0, nvars;  /* nvars == 0 marks a literal */
+    size_t enc, enc_len; /* a TMPL_URI literal: its encoded text, t->encoded[enc..+enc_len) */
 };
 
 struct tmpl {
@@ -35,6 +38,11 @@ struct tmpl {
     struct tmpl_var *vars;
     size_t nvars;
     size_t nexpr;
+    size_t text_len;
+    bool walk_only; /* tmpl_walk_only: no shortcut to a record's members */
+    /* The literals of a TMPL_URI template, each pct-encoded once at parse
+     * time: a literal's encoding is the same for every record. */
+    struct buf encoded;
 };
 
 /* RFC 6570 Appendix A: how each operator joins and names its values. */
@@ -117,14 +125,45 @@ static int hex_value(unsigned char c)
     return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
-static bool is_unreserved(unsigned char c)
-{
-    return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
+/* RFC 3986's character classes, one table lookup a byte for encode. */
+enum { UNRESERVED = 1, RESERVED = 2 };
+static const unsigned char uri_class[256] = {
+    ['A' ... 'Z'] = UNRESERVED, ['a' ... 'z'] = UNRESERVED, ['0' ... '9'] = UNRESERVED,
+    ['-'] = UNRESERVED,         ['.'] = UNRESERVED,         ['_'] = UNRESERVED,
+    ['~'] = UNRESERVED,         [':'] = RESERVED,           ['/'] = RESERVED,
+    ['?'] = RESERVED,           ['#'] = RESERVED,           ['['] = RESERVED,
+    [']'] = RESERVED,           ['@'] = RESERVED,           ['!'] = RESERVED,
+    ['$'] = RESERVED,           ['&'] = RESERVED,           ['\''] = RESERVED,
+    ['('] = RESERVED,           [')'] = RESERVED,           ['*'] = RESERVED,
+    ['+'] = RESERVED,           [','] = RESERVED,           [';'] = RESERVED,
+    ['='] = RESERVED,
+};
 
-static bool is_reserved(unsigned char c)
+/* Append p[0..n), pct-encoding (uppercase hex) each byte outside the allowed
+ * set (unreserved, plus reserved characters and %XX triplets when reserved).
+ * Runs of allowed bytes are appended whole: a value that needs no encoding
+ * (the common case: an id, a word) is one scan and one append. */
+static int encode(struct buf *out, const char *p, size_t n, bool reserved)
 {
-    return c && strchr(":/?#[]@!$&'()*+,;=", c);
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char allowed = reserved ? UNRESERVED | RESERVED : UNRESERVED;
+    size_t run = 0, i = 0;
+    for (;;) {
+        while (i < n && (uri_class[(unsigned char)p[i]] & allowed))
+            i++;
+        if (i == n)
+            break;
+        unsigned char c = (unsigned char)p[i];
+        if (reserved && c == '%' && i + 2 < n && is_hex(p[i + 1]) && is_hex(p[i + 2])) {
+            i += 3;
+            continue;
+        }
+        char triplet[3] = {'%', hex[c >> 4], hex[c & 15]};
+        if (buf_append(out, p + run, i - run) < 0 || buf_append(out, triplet, 3) < 0)
+            return -1;
+        run = ++i;
+    }
+    return buf_append(out, p + run, n - run);
 }
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -199,7 +238,13 @@ static int parse_literal(struct parser *p, size_t *pos)
             return parse_fail_char(p, i, "character not allowed in a URI template:");
         i += n;
     }
-    p->t->parts[p->t->nparts++] = (struct tmpl_part){.off = start, .len = i - start};
+    struct tmpl *t = p->t;
+    struct tmpl_part part = {.off = start, .len = i - start, .enc = t->encoded.len};
+    /* Parsing let only URI characters and UTF-8 through; the UTF-8 gets encoded. */
+    if (t->mode == TMPL_URI && encode(&t->encoded, p->s + start, i - start, true) < 0)
+        return parse_fail(p, start, "out of memory");
+    part.enc_len = t->encoded.len - part.enc;
+    t->parts[t->nparts++] = part;
     *pos = i;
     return 0;
 }
@@ -253,6 +298,7 @@ static int parse_varname(struct parser *p, size_t *pos, struct tmpl_var *v)
         } else if (c == '.' && i == *pos) {
             return parse_fail(p, i, "variable name starts with '.'");
         } else if (c == '.') {
+            v->dotted = true;
             if (s[i + 1] == '.')
                 return parse_fail(p, i, "'..' in variable name");
             i++;
@@ -356,6 +402,9 @@ static struct tmpl *tmpl_alloc(const char *text, enum tmpl_mode mode)
         return NULL;
     t->mode = mode;
     t->text = strdup(text);
+    t->text_len = strlen(text);
+    /* Encoding turns a byte into at most three. */
+    buf_init(&t->encoded, 3 * t->text_len + 1);
     t->parts = calloc(2 * braces + 1, sizeof *t->parts);
     t->vars = calloc(braces + commas + 1, sizeof *t->vars);
     if (!t->text || !t->parts || !t->vars) {
@@ -373,7 +422,7 @@ struct tmpl *tmpl_parse(const char *text, enum tmpl_mode mode, struct tmpl_error
         set_error(err, 0, "out of memory");
         return NULL;
     }
-    struct parser p = {t, t->text, t->text + strlen(t->text), err};
+    struct parser p = {t, t->text, t->text + t->text_len, err};
     size_t i = 0;
     while (t->text[i]) {
         int r = t->text[i] == '{' ? parse_expression(&p, &i) : parse_literal(&p, &i);
@@ -390,6 +439,7 @@ void tmpl_free(struct tmpl *t)
     if (!t)
         return;
     free(t->text);
+    buf_free(&t->encoded);
     free(t->parts);
     free(t->vars);
     free(t);
@@ -410,6 +460,7 @@ size_t tmpl_expressions(const struct tmpl *t)
 struct expander {
     const struct tmpl *t;
     struct jspan root;
+    int plain; /* the record has no backslash: 1, has one: 0, not looked yet: -1 */
     int allow_missing;
     struct buf *out;
     struct buf scratch; /* decoded strings, minified containers, decoded names */
@@ -434,30 +485,6 @@ static enum tmpl_status missing(struct expander *x, const struct tmpl_part *part
 {
     set_error(x->err, part->off, "missing field '%.*s'", (int)v->len, x->t->text + v->off);
     return TMPL_MISSING;
-}
-
-/* Append p[0..n), pct-encoding (uppercase hex) each byte outside the allowed
- * set. Runs of allowed bytes are appended whole to keep this cheap. */
-static int encode(struct buf *out, const char *p, size_t n, bool reserved)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0, i = 0;
-    while (i < n) {
-        unsigned char c = (unsigned char)p[i];
-        if (is_unreserved(c) || (reserved && is_reserved(c))) {
-            i++;
-            continue;
-        }
-        if (reserved && c == '%' && i + 2 < n && is_hex(p[i + 1]) && is_hex(p[i + 2])) {
-            i += 3;
-            continue;
-        }
-        char triplet[3] = {'%', hex[c >> 4], hex[c & 15]};
-        if (buf_append(out, p + run, i - run) < 0 || buf_append(out, triplet, 3) < 0)
-            return -1;
-        run = ++i;
-    }
-    return buf_append(out, p + run, n - run);
 }
 
 /* Bytes in the first `chars` characters of p[0..n); never splits a sequence.
@@ -517,11 +544,60 @@ static int lookup_decoded(struct expander *x, const char *name, size_t len, stru
     return 1;
 }
 
+/* The first "name" (name[0..len) in quotes) in p[0..end), or NULL; len > 0.
+ * memchr finds candidates by the name's first byte, rarer in JSON than quotes. */
+static const char *find_quoted(const char *p, const char *end, const char *name, size_t len)
+{
+    if (p >= end)
+        return NULL;
+    for (const char *q = p + 1; end - q > (ptrdiff_t)len; q++) {
+        q = memchr(q, name[0], (size_t)(end - q) - len);
+        if (!q)
+            return NULL;
+        if (q[-1] == '"' && q[len] == '"' && memcmp(q + 1, name + 1, len - 1) == 0)
+            return q - 1;
+    }
+    return NULL;
+}
+
+/* A top-level member of a record with no backslash, found without walking
+ * the members (what jspan_member costs: every member's key and value read).
+ * In valid JSON without escapes every '"' opens or closes a string, so the
+ * text "name" is a string whose text is name (it cannot start at a closing
+ * quote: a name, letters, digits, '_' and '%', never follows one), and it
+ * is a key when a ':' follows. No such key at all: the member is absent.
+ * The last such key belongs to the record's own object, and is its last
+ * member of that name, when no '{' or '[' comes before it. Returns 1 found,
+ * 0 absent, -1 malformed, -2 when only the walk can tell. */
+static int lookup_plain(const struct jspan *root, const char *name, size_t len, struct jspan *val)
+{
+    const char *begin = root->p + 1, *end = root->p + root->n - 1, *key = NULL, *colon = NULL;
+    for (const char *q = begin; (q = find_quoted(q, end, name, len)) != NULL; q++) {
+        const char *after = jspan_skip_ws(q + len + 2, end);
+        if (after < end && *after == ':')
+            key = q, colon = after;
+    }
+    if (!key)
+        return 0;
+    size_t before = (size_t)(key - begin);
+    if (memchr(begin, '{', before) || memchr(begin, '[', before))
+        return -2;
+    return jspan_value(colon + 1, end, val) < 0 ? -1 : 1;
+}
+
 /* 1 found (maybe null), 0 absent, -1 malformed record or out of memory. */
 static int lookup(struct expander *x, const struct tmpl_var *v, struct jspan *val)
 {
     const char *name = x->t->text + v->off;
-    int r = jspan_path(&x->root, name, v->len, val);
+    int r = -2;
+    if (!v->dotted && x->root.type == J_OBJECT && !x->t->walk_only) {
+        if (x->plain < 0)
+            x->plain = !memchr(x->root.p, '\\', x->root.n);
+        if (x->plain)
+            r = lookup_plain(&x->root, name, v->len, val);
+    }
+    if (r == -2)
+        r = jspan_path(&x->root, name, v->len, val);
     if (r != 0 || !v->has_pct)
         return r;
     return lookup_decoded(x, name, v->len, val);
@@ -686,7 +762,8 @@ static enum tmpl_status expand_uri(struct expander *x, const struct tmpl_part *p
             continue;
         if (st != TMPL_OK)
             return st;
-        if (buf_puts(x->out, first ? rules->first : rules->sep) < 0)
+        const char *lead = first ? rules->first : rules->sep;
+        if (*lead && buf_puts(x->out, lead) < 0)
             return no_memory(x, part);
         first = false;
         if (val.type == J_ARRAY || val.type == J_OBJECT)
@@ -722,23 +799,39 @@ static enum tmpl_status expand_part(struct expander *x, const struct tmpl_part *
 {
     if (part->nvars > 0)
         return x->t->mode == TMPL_RAW ? expand_raw(x, part) : expand_uri(x, part);
-    const char *text = x->t->text + part->off;
-    /* Parsing let only URI characters and UTF-8 through; the UTF-8 gets encoded. */
-    int r = x->t->mode == TMPL_RAW ? buf_append(x->out, text, part->len)
-                                   : encode(x->out, text, part->len, true);
+    /* A URI literal was encoded when the template was parsed. */
+    int r = x->t->mode == TMPL_RAW
+                ? buf_append(x->out, x->t->text + part->off, part->len)
+                : buf_append(x->out, x->t->encoded.data + part->enc, part->enc_len);
     return r < 0 ? no_memory(x, part) : TMPL_OK;
+}
+
+/* The record's value: its text without the whitespace around it. A valid
+ * object is told by its brackets alone, without scanning it to its end. */
+static int record_root(const struct tmpl *t, const char *rec, size_t n, struct jspan *root)
+{
+    if (t->walk_only)
+        return jspan_value(rec, rec + n, root);
+    const char *p = jspan_skip_ws(rec, rec + n), *end = rec + n;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    if (end - p < 2 || *p != '{' || end[-1] != '}')
+        return jspan_value(rec, rec + n, root);
+    *root = (struct jspan){p, (size_t)(end - p), J_OBJECT};
+    return 0;
 }
 
 enum tmpl_status tmpl_expand(const struct tmpl *t, const char *rec, size_t n, int allow_missing,
                              struct buf *out, struct tmpl_error *err)
 {
-    struct expander x = {.t = t, .allow_missing = allow_missing, .out = out, .err = err};
-    if (jspan_value(rec, rec + n, &x.root) < 0) {
+    struct expander x = {
+        .t = t, .plain = -1, .allow_missing = allow_missing, .out = out, .err = err};
+    if (record_root(t, rec, n, &x.root) < 0) {
         set_error(err, 0, "record is not valid JSON");
         return TMPL_BAD_VALUE;
     }
     /* A decoded string or name is never longer than the text it came from. */
-    buf_init(&x.scratch, n + strlen(t->text) + 1);
+    buf_init(&x.scratch, n + t->text_len + 1);
     enum tmpl_status st = TMPL_OK;
     for (size_t k = 0; k < t->nparts && st == TMPL_OK; k++)
         st = expand_part(&x, &t->parts[k]);
@@ -753,13 +846,13 @@ int tmpl_single_value(const struct tmpl *t, const char *rec, size_t n, struct js
         set_error(err, 0, "not a single {path}");
         return -1;
     }
-    struct expander x = {.t = t, .err = err};
-    if (jspan_value(rec, rec + n, &x.root) < 0) {
+    struct expander x = {.t = t, .plain = -1, .err = err};
+    if (record_root(t, rec, n, &x.root) < 0) {
         set_error(err, 0, "record is not valid JSON");
         return -1;
     }
     /* Decoded names (the %XX fallback) are never longer than the template. */
-    buf_init(&x.scratch, strlen(t->text) + 1);
+    buf_init(&x.scratch, t->text_len + 1);
     const struct tmpl_var *v = &t->vars[t->parts[0].var0];
     int r = lookup(&x, v, out);
     buf_free(&x.scratch);
@@ -773,4 +866,9 @@ int tmpl_single_value(const struct tmpl *t, const char *rec, size_t n, struct js
 int tmpl_is_single(const struct tmpl *t)
 {
     return t->mode == TMPL_RAW && t->nparts == 1 && t->parts[0].nvars == 1;
+}
+
+void tmpl_walk_only(struct tmpl *t, int on)
+{
+    t->walk_only = on;
 }

@@ -55,4 +55,9 @@ int tmpl_is_single(const struct tmpl *t);
 int tmpl_single_value(const struct tmpl *t, const char *rec, size_t n, struct jspan *out,
                       struct tmpl_error *err);
 
+/* For tests: with on, expansions find every value by walking the record's
+ * members and scan the record to its end, the way the shortcuts taken
+ * for valid records must agree with. */
+void tmpl_walk_only(struct tmpl *t, int on);
+
 #endif

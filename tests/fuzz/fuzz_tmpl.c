@@ -1,6 +1,8 @@
 /* Fuzz target: the template expander. The first byte picks the mode (URI or raw) and
  * allow_missing; the text up to the first newline is the template, the rest the record,
- * used only when it is a JSON object, as the engine does (each line is validated first). */
+ * used only when it is a JSON object, as the engine does (each line is validated first).
+ * Each expansion is repeated with every value found by walking the record (tmpl_walk_only)
+ * and must come out the same. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -40,10 +42,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (st == TMPL_OK && mode == TMPL_URI)
             for (size_t i = 0; i < out.len; i++) /* RFC 6570 output is ASCII, no controls */
                 FUZZ_CHECK(out.data[i] > 0x20 && out.data[i] < 0x7f);
+        /* The same with every value found by walking the record: the
+         * shortcuts taken for valid records must change nothing. */
+        struct buf walked;
+        struct tmpl_error werr;
+        buf_init(&walked, 1 << 20);
+        tmpl_walk_only(t, 1);
+        enum tmpl_status wst = tmpl_expand(t, rec, rn, allow_missing, &walked, &werr);
+        tmpl_walk_only(t, 0);
+        FUZZ_CHECK(wst == st);
+        if (st == TMPL_OK)
+            FUZZ_CHECK(walked.len == out.len &&
+                       (out.len == 0 || memcmp(walked.data, out.data, out.len) == 0));
+        else
+            FUZZ_CHECK(strcmp(werr.msg, err.msg) == 0);
+        buf_free(&walked);
         if (mode == TMPL_RAW && tmpl_is_single(t)) {
             struct jspan v;
-            if (tmpl_single_value(t, rec, rn, &v, &err) == 1)
+            int found = tmpl_single_value(t, rec, rn, &v, &err);
+            if (found == 1)
                 FUZZ_CHECK(v.p >= rec && v.p + v.n <= rec + rn);
+            struct jspan wv;
+            tmpl_walk_only(t, 1);
+            FUZZ_CHECK(tmpl_single_value(t, rec, rn, &wv, &werr) == found);
+            if (found == 1)
+                FUZZ_CHECK(wv.p == v.p && wv.n == v.n && wv.type == v.type);
         }
         buf_free(&out);
     }

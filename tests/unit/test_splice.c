@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonvalid.h"
 #include "tap.h"
 
 #define PREFIX "PRE|"
@@ -40,6 +41,18 @@ static const char *set(struct buf *out, const char *rec, const char *path, const
     buf_reset(out);
     buf_puts(out, PREFIX);
     enum splice_status st = splice_set(r, n, p, pn, v, vn, out);
+    /* A valid record: splice_set_valid must write the same, byte for byte. */
+    enum jtype type;
+    size_t at;
+    if (json_validate(r, n, &type, &at) == 0 && type == J_OBJECT) {
+        struct buf fast;
+        buf_init(&fast, out->max);
+        buf_puts(&fast, PREFIX);
+        enum splice_status fst = splice_set_valid(r, n, p, pn, v, vn, &fast);
+        ok(fst == st && fast.len == out->len && memcmp(fast.data, out->data, out->len) == 0,
+           "  %s at %s: splice_set_valid agrees", rec, path);
+        buf_free(&fast);
+    }
     free(r);
     free(p);
     free(v);
@@ -209,6 +222,51 @@ static void test_malformed(struct buf *b)
     ok(malformed == len, "malformed: each of %zu cuts of a record", len);
 }
 
+/* splice_set_valid skips the walk when the member cannot be there; set()
+ * checks it against splice_set on every valid record. These are the cases
+ * where it must and must not take the shortcut. */
+static void test_valid_shortcut(struct buf *b)
+{
+    const char *rec = "{\"id\":123,\"event\":\"click\",\"ts\":1700000123}";
+    const char *resp = "{\"id\":123,\"name\":\"user123\",\"plan\":\"pro\"}";
+    is_str(set(b, rec, "response", resp),
+           "{\"id\":123,\"event\":\"click\",\"ts\":1700000123,\"response\":{\"id\":123,\"name\":"
+           "\"user123\",\"plan\":\"pro\"}}",
+           "valid: absent member appended");
+    is_str(set(b, " {\"a\":1 } \n", "response", "[]"), " {\"a\":1 ,\"response\":[]} \n",
+           "valid: whitespace kept");
+    is_str(set(b, "{ }", "response", "1"), "{ \"response\":1}", "valid: empty object");
+    is_str(set(b, "{\"response\":1,\"a\":2}", "response", "3"), "{\"response\":3,\"a\":2}",
+           "valid: present member replaced");
+    is_str(set(b, "{\"response\":1,\"response\":2}", "response", "3"),
+           "{\"response\":1,\"response\":3}", "valid: last of duplicates replaced");
+    is_str(set(b, "{\"a\":\"response\"}", "response", "3"), "{\"a\":\"response\",\"response\":3}",
+           "valid: the name as a string value");
+    is_str(set(b, "{\"u\":{\"response\":1}}", "response", "3"),
+           "{\"u\":{\"response\":1},\"response\":3}", "valid: the name in a nested object");
+    is_str(set(b, "{\"respons\\u0065\":1}", "response", "3"), "{\"respons\\u0065\":3}",
+           "valid: an escaped key is the member");
+    is_str(set(b, "{\"s\":\"\\\\\"}", "response", "3"), "{\"s\":\"\\\\\",\"response\":3}",
+           "valid: a backslash in the record");
+    is_str(set(b, "{\"xresponse\":1,\"responsex\":2}", "response", "3"),
+           "{\"xresponse\":1,\"responsex\":2,\"response\":3}", "valid: the name inside keys");
+    is_str(set(b, "{\"a\":1}", "a.b", "3"), "BLOCKED", "valid: dotted path walks");
+    is_str(set(b, "{\"x\":{}}", "x.b", "3"), "{\"x\":{\"b\":3}}", "valid: dotted path inserts");
+    is_str(set(b, "{}", "we\"ird", "1"), "{\"we\\\"ird\":1}", "valid: a name needing escapes");
+    is_str(set(b, "{}", "caf\xc3\xa9", "1"), "{\"caf\xc3\xa9\":1}", "valid: a non-ASCII name");
+    is_str(set(b, "{\"a\":1}", "", "1"), "MALFORMED", "valid: empty path");
+
+    /* Out of room: nothing written. */
+    struct buf small;
+    buf_init(&small, 4 + 20);
+    const char *r = "{\"a\":1}";
+    buf_puts(&small, PREFIX);
+    ok(splice_set_valid(r, strlen(r), "response", 8, "123456", 6, &small) == SPLICE_NOMEM &&
+           small.len == 4 && strcmp(small.data, PREFIX) == 0,
+       "valid: over the cap, out left as it was");
+    buf_free(&small);
+}
+
 static void test_nomem(void)
 {
     struct buf small;
@@ -285,6 +343,7 @@ int main(void)
     test_path_valid();
     test_quoting(&b);
     test_malformed(&b);
+    test_valid_shortcut(&b);
     test_nomem();
     test_merge(&b);
     buf_free(&b);

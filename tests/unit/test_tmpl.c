@@ -31,8 +31,21 @@ static int run(enum tmpl_mode mode, const char *tpl, const char *rec, int allow,
         printf("# parse of '%s' failed: %s at %zu\n", tpl, err->msg, err->pos);
         return -1;
     }
+    size_t entry = out->len;
     int st = tmpl_expand(t, rec, strlen(rec), allow, out, err);
+    /* Every expansion again with the record's members walked: the
+     * shortcuts must give the same text, status and message. */
+    struct buf walked;
+    struct tmpl_error werr = {0};
+    buf_init(&walked, out->max);
+    tmpl_walk_only(t, 1);
+    int wst = tmpl_expand(t, rec, strlen(rec), allow, &walked, &werr);
     tmpl_free(t);
+    int same = wst == st && walked.len == out->len - entry &&
+               (walked.len == 0 || memcmp(walked.data, out->data + entry, walked.len) == 0) &&
+               (st == TMPL_OK || strcmp(werr.msg, err->msg) == 0);
+    ok(same, "  %s: walking the record agrees", tpl);
+    buf_free(&walked);
     return st;
 }
 
@@ -417,6 +430,55 @@ static void test_prefix(void)
                "prefix modifier on 'obj', whose value is an object");
 }
 
+/* A record without a backslash has its top-level members found by searching
+ * for the quoted name instead of walking them (run() checks each expansion
+ * against the walk too): the cases where the search must give way. */
+static void test_member_search(void)
+{
+    printf("# members found by searching the record's text, and where the walk decides\n");
+    check("/u/{id}", "{\"id\":123,\"event\":\"click\"}", 0, "/u/123");
+    check("/u/{id}", "  { \"id\" : 123 }\n", 0, "/u/123");
+    check("{id}", "{\"id\":1,\"x\":2,\"id\":3}", 0, "3");
+    check("{id}", "{\"a\":\"id\",\"id\":5}", 0, "5");
+    check("{id}", "{\"id\":5,\"a\":\"id\"}", 0, "5");
+    check("{id}", "{\"id\":{\"id\":1}}", 0, "id,1");
+    check("{id}", "{\"u\":{\"id\":1},\"id\":2}", 0, "2");
+    check("{id}", "{\"id\":2,\"u\":{\"id\":1}}", 0, "2");
+    check("{id}", "{\"l\":[{\"id\":1}],\"id\":6}", 0, "6");
+    check("{id}", "{\"s\":\"{[\",\"id\":8}", 0, "8");
+    check("{id}", "{\"vid\":1,\"idx\":2,\"id\":9}", 0, "9");
+    check("{id}", "{\"i\\u0064\":7}", 0, "7");
+    check("{id}", "{\"s\":\"a\\\"id\\\":1\",\"id\":3}", 0, "3");
+    check("{id}", "{\"id\":4,\"i\\u0064\":5}", 0, "5");
+    check("{a%20b}", "{\"a%20b\":2,\"a b\":1}", 0, "2");
+    check("{a%20b}", "{\"a b\":1}", 0, "1");
+    check("{x}{y}", "{\"y\":\"b\",\"x\":\"a\"}", 0, "ab");
+    check_mode(TMPL_RAW, "Bearer {tok}", "{\"tok\":\"t 1\",\"u\":{\"tok\":2}}", 0, "Bearer t 1");
+    check_fail(TMPL_URI, "{id}", "{\"u\":{\"id\":1}}", 0, TMPL_MISSING, "missing field 'id'");
+    check_fail(TMPL_URI, "{id}", "{\"a\":\"id\"}", 0, TMPL_MISSING, "missing field 'id'");
+    check_fail(TMPL_URI, "{id}", "{\"s\":\"\\\"id\\\":9\"}", 0, TMPL_MISSING, "missing field 'id'");
+    check_fail(TMPL_URI, "{id}", "{\"l\":[{\"id\":1}]}", 0, TMPL_MISSING, "missing field 'id'");
+    check_fail(TMPL_URI, "{id}", "{}", 0, TMPL_MISSING, "missing field 'id'");
+    check("{?id,no}", "{\"id\":1}", 1, "?id=1");
+
+    struct tmpl_error err = {0};
+    struct tmpl *t = tmpl_parse("{id}", TMPL_RAW, &err);
+    const char *rec = "{\"id\":1,\"u\":{\"id\":0},\"id\":[2]}";
+    struct jspan v = {0};
+    ok(t && tmpl_single_value(t, rec, strlen(rec), &v, &err) == 1 && v.n == 3 &&
+           memcmp(v.p, "[2]", 3) == 0,
+       "a single {path} finds the last top-level member");
+    tmpl_free(t);
+
+    printf("# literals are encoded once, when the template is parsed\n");
+    check("http://h/\xc3\xa4/{id}/%41%2f'!", "{\"id\":1}", 0, "http://h/%C3%A4/1/%41%2f'!");
+    check("\xe2\x82\xac{id}\xe2\x82\xac", "{\"id\":\"\xe2\x82\xac\"}", 0,
+          "%E2%82%AC%E2%82%AC%E2%82%AC");
+    check("{+id}", "{\"id\":\"/a b%41%zz\"}", 0, "/a%20b%41%25zz");
+    check("{id}", "{\"id\":\"a b/c%41\"}", 0, "a%20b%2Fc%2541");
+    check("{id}", "{\"id\":\"\"}", 0, "");
+}
+
 static void test_encoding(void)
 {
     const char *rec = "{\"r\":\"a%2Fb%zz%4\",\"all\":\" !\\\"#$&'()*+,/:;<=>?@[\\\\]^`{|}~\"}";
@@ -580,6 +642,7 @@ int main(void)
     test_paths_and_values();
     test_prefix();
     test_encoding();
+    test_member_search();
     test_apostrophe();
     test_empty_members();
     test_syntax_errors();
