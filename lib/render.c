@@ -75,8 +75,9 @@ int render_failed(const struct render_spec *s, const struct record *r,
     if (s->on_error != ENRICH_KEEP || r->fail.kind == FAIL_INVALID_JSON ||
         r->fail.kind == FAIL_NOT_OBJECT)
         return 0;
-    enum splice_status st = splice_set(r->line.data, r->line.len, s->error_into,
-                                       strlen(s->error_into), scratch->data, scratch->len, out);
+    enum splice_status st =
+        splice_set_valid(r->line.data, r->line.len, s->error_into, strlen(s->error_into),
+                         scratch->data, scratch->len, out);
     /* Blocked only when the record failed on that very path: already said. */
     return st == SPLICE_OK;
 }
@@ -188,8 +189,8 @@ static int add_meta(const struct render_shape *shape, const struct record *r,
     int n = snprintf(meta, sizeof(meta), "{\"status\":%ld,\"attempts\":%d,\"ms\":%.1f}",
                      body->status, r->attempts, body->ms > 0 ? body->ms : 0.0);
     buf_reset(scratch);
-    enum splice_status st =
-        splice_set(out->data, out->len, shape->meta, strlen(shape->meta), meta, (size_t)n, scratch);
+    enum splice_status st = splice_set_valid(out->data, out->len, shape->meta, strlen(shape->meta),
+                                             meta, (size_t)n, scratch);
     if (st == SPLICE_OK) {
         buf_reset(out);
         if (buf_append(out, scratch->data, scratch->len) == 0)
@@ -225,7 +226,8 @@ int render_response(const struct render_spec *s, const struct render_shape *shap
         }
         st = splice_merge(r->line.data, r->line.len, val.p, val.n, out);
     } else
-        st = splice_set(r->line.data, r->line.len, s->into, strlen(s->into), val.p, val.n, out);
+        st = splice_set_valid(r->line.data, r->line.len, s->into, strlen(s->into), val.p, val.n,
+                              out);
     if (st != SPLICE_OK) {
         fail_set(f, FAIL_BAD_RESPONSE, "cannot insert the response at '%s'",
                  shape->merge ? "the top level" : s->into);
