@@ -542,7 +542,7 @@ def main():
     p.add_argument("--slow-records", type=int, default=int(os.environ.get("BENCH_SLOW_RECORDS", 20000)))
     p.add_argument("--jitter-records", type=int, default=int(os.environ.get("BENCH_JITTER_RECORDS", 20000)))
     p.add_argument("--wrk-seconds", type=int, default=3)
-    p.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 3)))
+    p.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 5)))
     p.add_argument("--mem-records", default=os.environ.get("BENCH_MEM_RECORDS", "10000,100000,1000000"))
     p.add_argument("--only", default="fast,slow,jitter,first", help="scenarios to run")
     a = p.parse_args()

@@ -966,3 +966,19 @@ int jspan_utf8_valid(const char *p, size_t n)
     }
     return 1;
 }
+
+/* The first "name" (name[0..len) in quotes) in p[0..end), or NULL; len > 0.
+ * memchr finds candidates by the name's first byte, rarer in JSON than quotes. */
+const char *jspan_find_quoted(const char *p, const char *end, const char *name, size_t len)
+{
+    if (p >= end)
+        return NULL;
+    for (const char *q = p + 1; end - q > (ptrdiff_t)len; q++) {
+        q = memchr(q, name[0], (size_t)(end - q) - len);
+        if (!q)
+            return NULL;
+        if (q[-1] == '"' && q[len] == '"' && memcmp(q + 1, name + 1, len - 1) == 0)
+            return q - 1;
+    }
+    return NULL;
+}

@@ -49,6 +49,10 @@ int jspan_next_elem(struct jspan_iter *it, struct jspan *value);
 int jspan_string_decode(const struct jspan *s, struct buf *out);
 /* 1 if the decoded key equals name[0..n), else 0. */
 int jspan_key_equals(const struct jspan *key, const char *name, size_t n);
+/* The first "name" (name[0..len), in quotes) in p[0..end), or NULL; len > 0.
+ * A plain text search: in a valid text without backslashes, every '"' opens
+ * or closes a string, which is what lets callers trust a hit. */
+const char *jspan_find_quoted(const char *p, const char *end, const char *name, size_t len);
 
 /* Find a member of an object by decoded name; with duplicate keys the LAST
  * one wins (what JSON readers keep). Fills key and/or value (either may be

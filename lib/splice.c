@@ -135,22 +135,6 @@ enum splice_status splice_set(const char *rec, size_t n, const char *path, size_
     return st;
 }
 
-/* The first "name" (name[0..len) in quotes) in p[0..end), or NULL; len > 0.
- * memchr finds candidates by the name's first byte, rarer in JSON than quotes. */
-static const char *find_quoted(const char *p, const char *end, const char *name, size_t len)
-{
-    if (p >= end)
-        return NULL;
-    for (const char *q = p + 1; end - q > (ptrdiff_t)len; q++) {
-        q = memchr(q, name[0], (size_t)(end - q) - len);
-        if (!q)
-            return NULL;
-        if (q[-1] == '"' && q[len] == '"' && memcmp(q + 1, name + 1, len - 1) == 0)
-            return q - 1;
-    }
-    return NULL;
-}
-
 /* 1 if name[0..n) is printable ASCII that jspan_quote writes as it is. */
 static int plain_name(const char *name, size_t n)
 {
@@ -173,7 +157,7 @@ enum splice_status splice_set_valid(const char *rec, size_t n, const char *path,
     struct jspan obj;
     if (pn == 0 || memchr(path, '.', pn) || !plain_name(path, pn) ||
         record_object(rec, n, &obj) < 0 || memchr(obj.p, '\\', obj.n) ||
-        find_quoted(obj.p, obj.p + obj.n, path, pn))
+        jspan_find_quoted(obj.p, obj.p + obj.n, path, pn))
         return splice_set(rec, n, path, pn, val, vn, out);
     const char *close = obj.p + obj.n - 1;
     size_t comma = jspan_skip_ws(obj.p + 1, close) != close; /* not an empty object */

@@ -544,22 +544,6 @@ static int lookup_decoded(struct expander *x, const char *name, size_t len, stru
     return 1;
 }
 
-/* The first "name" (name[0..len) in quotes) in p[0..end), or NULL; len > 0.
- * memchr finds candidates by the name's first byte, rarer in JSON than quotes. */
-static const char *find_quoted(const char *p, const char *end, const char *name, size_t len)
-{
-    if (p >= end)
-        return NULL;
-    for (const char *q = p + 1; end - q > (ptrdiff_t)len; q++) {
-        q = memchr(q, name[0], (size_t)(end - q) - len);
-        if (!q)
-            return NULL;
-        if (q[-1] == '"' && q[len] == '"' && memcmp(q + 1, name + 1, len - 1) == 0)
-            return q - 1;
-    }
-    return NULL;
-}
-
 /* A top-level member of a record with no backslash, found without walking
  * the members (what jspan_member costs: every member's key and value read).
  * In valid JSON without escapes every '"' opens or closes a string, so the
@@ -572,7 +556,7 @@ static const char *find_quoted(const char *p, const char *end, const char *name,
 static int lookup_plain(const struct jspan *root, const char *name, size_t len, struct jspan *val)
 {
     const char *begin = root->p + 1, *end = root->p + root->n - 1, *key = NULL, *colon = NULL;
-    for (const char *q = begin; (q = find_quoted(q, end, name, len)) != NULL; q++) {
+    for (const char *q = begin; (q = jspan_find_quoted(q, end, name, len)) != NULL; q++) {
         const char *after = jspan_skip_ws(q + len + 2, end);
         if (after < end && *after == ':')
             key = q, colon = after;
